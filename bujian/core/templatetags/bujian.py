@@ -1,0 +1,39 @@
+"""Site-wide template filters: Indonesian money and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def format_rupiah(amount: int | None) -> str:
+    """``80000`` → ``Rp80.000``: the spelling of Indonesian official documents."""
+    if amount is None:
+        return ""
+    grouped = f"{int(amount):,}".replace(",", ".")
+    return f"Rp{grouped}"
+
+
+@register.filter
+def rupiah(amount: int | None) -> str:
+    return format_rupiah(amount)
+
+
+@register.filter
+def long_date(value: dt.date | dt.datetime | None) -> str:
+    """``Kamis, 10 Juni 2027`` in Indonesian, ``Thursday, 10 June 2027`` in English."""
+    if value is None:
+        return ""
+    return formats.date_format(value, "l, j F Y")
+
+
+@register.filter
+def date_range(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return long_date(start)
+    return _("%(start)s to %(end)s") % {"start": long_date(start), "end": long_date(end)}

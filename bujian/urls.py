@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from bujian.api import api
+
+urlpatterns = [
+    path("", include("bujian.core.urls")),
+    path("akun/", include("bujian.accounts.urls")),
+    path("wilayah/", include("bujian.regions.urls")),
+    path("layanan/", include("bujian.agencies.urls")),
+    path("kunjungan/", include("bujian.visits.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
