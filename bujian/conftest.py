@@ -1,0 +1,93 @@
+"""Fixtures shared by every app's tests. The cast (STYLE.md): Siti is the civil-registry
+officer, Budi the program coordinator at Bappeda, Andi an officer of another agency."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from bujian.accounts.models import User
+from bujian.accounts.tests.factories import UserFactory
+from bujian.agencies.models import Agency
+from bujian.agencies.tests.factories import AgencyFactory
+from bujian.regions.models import Regency, Village
+from bujian.regions.tests.factories import DistrictFactory, RegencyFactory, VillageFactory
+
+
+@pytest.fixture
+def regency(db: None) -> Regency:
+    return RegencyFactory()
+
+
+@pytest.fixture
+def village(regency: Regency) -> Village:
+    return VillageFactory(
+        district=DistrictFactory(regency=regency, code="17.01.05", name="Kota Manna"),
+        code="17.01.05.2001",
+        name="Padang Kapuk",
+    )
+
+
+@pytest.fixture
+def disdukcapil(regency: Regency) -> Agency:
+    return AgencyFactory(
+        code="disdukcapil", short_name="Disdukcapil", name="Dinas Kependudukan", regencies=[regency]
+    )
+
+
+@pytest.fixture
+def samsat(regency: Regency) -> Agency:
+    return AgencyFactory(
+        code="samsat", short_name="Samsat", kind=Agency.Kind.VERTICAL, regencies=[regency]
+    )
+
+
+@pytest.fixture
+def budi(regency: Regency) -> User:
+    """Program coordinator (Bappeda)."""
+    return UserFactory(username="budi", first_name="Budi", role=User.Role.PROGRAM_ADMIN, regency=regency)
+
+
+@pytest.fixture
+def siti(regency: Regency, disdukcapil: Agency) -> User:
+    """Civil-registry officer."""
+    return UserFactory(
+        username="siti",
+        first_name="Siti",
+        role=User.Role.AGENCY_OPERATOR,
+        regency=regency,
+        agencies=[disdukcapil],
+    )
+
+
+@pytest.fixture
+def andi(regency: Regency, samsat: Agency) -> User:
+    """Officer of another agency (Samsat)."""
+    return UserFactory(
+        username="andi", first_name="Andi", role=User.Role.AGENCY_OPERATOR, regency=regency, agencies=[samsat]
+    )
+
+
+@pytest.fixture
+def bupati(regency: Regency) -> User:
+    return UserFactory(username="bupati", first_name="Bupati", role=User.Role.LEADERSHIP, regency=regency)
+
+
+@pytest.fixture
+def kades(village: Village) -> User:
+    """Village operator of Padang Kapuk."""
+    return UserFactory(
+        username="kades", first_name="Operator Desa", role=User.Role.VILLAGE_OPERATOR,
+        regency=village.district.regency, village=village,
+    )
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
