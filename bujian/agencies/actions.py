@@ -190,3 +190,80 @@ def load_shipped_catalog(*, regency: Regency, actor: object = None) -> CatalogRe
     return load_catalog_csv(
         text=(DATA_DIR / filename).read_text(encoding="utf-8"), regency=regency, actor=actor
     )
+
+
+AGENCY_EDITABLE_FIELDS = [
+    "name",
+    "short_name",
+    "head_name",
+    "head_title",
+    "phone",
+    "email",
+    "address",
+    "is_active",
+]
+SERVICE_EDITABLE_FIELDS = [
+    "name",
+    "description",
+    "output_document",
+    "completed_on_site",
+    "typical_minutes",
+    "fee_kind",
+    "fee_amount",
+    "fee_note",
+    "legal_basis",
+    "is_active",
+]
+
+
+@transaction.atomic
+def update_agency(*, agency: Agency, actor: object, values: dict[str, Any]) -> Agency:
+    changed = [f for f in AGENCY_EDITABLE_FIELDS if f in values and getattr(agency, f) != values[f]]
+    for name in changed:
+        setattr(agency, name, values[name])
+    if changed:
+        agency.save(update_fields=[*changed, "updated_at"])
+        record_audit(actor=actor, action="agencies.agency.changed", target=agency, data={"fields": changed})
+    return agency
+
+
+@transaction.atomic
+def save_service(
+    *,
+    agency: Agency,
+    actor: object,
+    values: dict[str, Any],
+    requirements: list[str],
+    service: Service | None = None,
+    code: str = "",
+) -> Service:
+    """Create or change a catalog entry with its requirements (in order)."""
+    if values.get("fee_kind") != Service.FeeKind.FIXED:
+        values = {**values, "fee_amount": None}
+    elif not values.get("fee_amount"):
+        raise DomainError("agencies.fee_amount_required", _("Write the fee amount in rupiah."))
+    if service is None:
+        code = code.strip().upper()
+        if not code:
+            raise DomainError("agencies.code_required", _("Write a code for the new service."))
+        if Service.objects.filter(code=code).exists():
+            raise DomainError(
+                "agencies.code_taken",
+                _("The code %(code)s is already used by another service.") % {"code": code},
+            )
+        service = Service(agency=agency, code=code)
+        action = "agencies.service.created"
+    else:
+        action = "agencies.service.changed"
+    for name in SERVICE_EDITABLE_FIELDS:
+        if name in values:
+            setattr(service, name, values[name])
+    service.save()
+    wanted = [r.strip() for r in requirements if r.strip()]
+    if list(service.requirements.values_list("text", flat=True)) != wanted:
+        service.requirements.all().delete()
+        Requirement.objects.bulk_create(
+            [Requirement(service=service, position=i, text=t) for i, t in enumerate(wanted)]
+        )
+    record_audit(actor=actor, action=action, target=service)
+    return service

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bujian.core.models import TimeStampedModel
+from bujian.core.templatetags.bujian import format_rupiah
 
 
 class AgencyQuerySet(models.QuerySet["Agency"]):
@@ -109,6 +110,15 @@ class Service(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def fee_label(self) -> str:
+        """"Gratis", "Rp80.000" or the note, as residents read it."""
+        if self.fee_kind == self.FeeKind.FIXED and self.fee_amount:
+            return format_rupiah(self.fee_amount)
+        if self.fee_kind == self.FeeKind.NOTE:
+            return self.fee_note
+        return str(_("Free"))
 
 
 class Requirement(models.Model):

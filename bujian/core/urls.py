@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from bujian.core import views
+from bujian.visits import views as visit_views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", visit_views.public_schedule, name="home"),
+    path("tentang/", views.about, name="about"),
+    path("staf/", views.staff_home, name="staff_home"),
+]

@@ -37,3 +37,9 @@ def date_range(start: dt.date, end: dt.date) -> str:
     if start == end:
         return long_date(start)
     return _("%(start)s to %(end)s") % {"start": long_date(start), "end": long_date(end)}
+
+
+@register.filter
+def get_item(mapping: dict[object, object], key: object) -> object:
+    """``progress|get_item:visit.pk`` — a dict lookup with a variable key."""
+    return mapping.get(key) if mapping else None
