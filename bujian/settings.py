@@ -200,6 +200,8 @@ STORAGES = {
         )
     },
 }
+# WhiteNoise warns (an error under pytest) when the folder is missing on a fresh clone.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("BUJIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
