@@ -16,13 +16,13 @@ from bujian.regions.tests.factories import DistrictFactory, RegencyFactory, Vill
 
 @pytest.fixture
 def regency(db: None) -> Regency:
-    return RegencyFactory()
+    return RegencyFactory.create()
 
 
 @pytest.fixture
 def village(regency: Regency) -> Village:
-    return VillageFactory(
-        district=DistrictFactory(regency=regency, code="17.01.05", name="Kota Manna"),
+    return VillageFactory.create(
+        district=DistrictFactory.create(regency=regency, code="17.01.05", name="Kota Manna"),
         code="17.01.05.2001",
         name="Padang Kapuk",
     )
@@ -30,14 +30,14 @@ def village(regency: Regency) -> Village:
 
 @pytest.fixture
 def disdukcapil(regency: Regency) -> Agency:
-    return AgencyFactory(
+    return AgencyFactory.create(
         code="disdukcapil", short_name="Disdukcapil", name="Dinas Kependudukan", regencies=[regency]
     )
 
 
 @pytest.fixture
 def samsat(regency: Regency) -> Agency:
-    return AgencyFactory(
+    return AgencyFactory.create(
         code="samsat", short_name="Samsat", kind=Agency.Kind.VERTICAL, regencies=[regency]
     )
 
@@ -45,13 +45,15 @@ def samsat(regency: Regency) -> Agency:
 @pytest.fixture
 def budi(regency: Regency) -> User:
     """Program coordinator (Bappeda)."""
-    return UserFactory(username="budi", first_name="Budi", role=User.Role.PROGRAM_ADMIN, regency=regency)
+    return UserFactory.create(
+        username="budi", first_name="Budi", role=User.Role.PROGRAM_ADMIN, regency=regency
+    )
 
 
 @pytest.fixture
 def siti(regency: Regency, disdukcapil: Agency) -> User:
     """Civil-registry officer."""
-    return UserFactory(
+    return UserFactory.create(
         username="siti",
         first_name="Siti",
         role=User.Role.AGENCY_OPERATOR,
@@ -63,22 +65,31 @@ def siti(regency: Regency, disdukcapil: Agency) -> User:
 @pytest.fixture
 def andi(regency: Regency, samsat: Agency) -> User:
     """Officer of another agency (Samsat)."""
-    return UserFactory(
-        username="andi", first_name="Andi", role=User.Role.AGENCY_OPERATOR, regency=regency, agencies=[samsat]
+    return UserFactory.create(
+        username="andi",
+        first_name="Andi",
+        role=User.Role.AGENCY_OPERATOR,
+        regency=regency,
+        agencies=[samsat],
     )
 
 
 @pytest.fixture
 def bupati(regency: Regency) -> User:
-    return UserFactory(username="bupati", first_name="Bupati", role=User.Role.LEADERSHIP, regency=regency)
+    return UserFactory.create(
+        username="bupati", first_name="Bupati", role=User.Role.LEADERSHIP, regency=regency
+    )
 
 
 @pytest.fixture
 def kades(village: Village) -> User:
     """Village operator of Padang Kapuk."""
-    return UserFactory(
-        username="kades", first_name="Operator Desa", role=User.Role.VILLAGE_OPERATOR,
-        regency=village.district.regency, village=village,
+    return UserFactory.create(
+        username="kades",
+        first_name="Operator Desa",
+        role=User.Role.VILLAGE_OPERATOR,
+        regency=village.district.regency,
+        village=village,
     )
 
 

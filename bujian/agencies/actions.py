@@ -126,7 +126,8 @@ def load_catalog_csv(*, text: str, regency: Regency, actor: object = None) -> Ca
             )
         if row["completed_on_site"] not in Service.OnSite.values:
             errors.append(
-                _("Line %(line)d: completed_on_site must be yes, sometimes or no.") % {"line": number}
+                _("Line %(line)d: completed_on_site must be yes, sometimes or no.")
+                % {"line": number}
             )
         if not row["service_code"] or row["service_code"] in seen:
             errors.append(
@@ -147,7 +148,9 @@ def load_catalog_csv(*, text: str, regency: Regency, actor: object = None) -> Ca
                     defaults={
                         "name": row["agency_name"].strip(),
                         "kind": row["agency_kind"],
-                        "short_name": SHORT_NAMES.get(row["agency_code"], row["agency_code"].title()),
+                        "short_name": SHORT_NAMES.get(
+                            row["agency_code"], row["agency_code"].title()
+                        ),
                     },
                 )
                 agency.regencies.add(regency)
@@ -223,7 +226,9 @@ def update_agency(*, agency: Agency, actor: object, values: dict[str, Any]) -> A
         setattr(agency, name, values[name])
     if changed:
         agency.save(update_fields=[*changed, "updated_at"])
-        record_audit(actor=actor, action="agencies.agency.changed", target=agency, data={"fields": changed})
+        record_audit(
+            actor=actor, action="agencies.agency.changed", target=agency, data={"fields": changed}
+        )
     return agency
 
 

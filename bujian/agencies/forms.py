@@ -23,12 +23,24 @@ class CatalogSearchForm(forms.Form):
 class AgencyForm(forms.ModelForm[Agency]):
     class Meta:
         model = Agency
-        fields = ["name", "short_name", "head_name", "head_title", "phone", "email", "address", "is_active"]
+        fields = [
+            "name",
+            "short_name",
+            "head_name",
+            "head_title",
+            "phone",
+            "email",
+            "address",
+            "is_active",
+        ]
 
 
 class ServiceForm(forms.ModelForm[Service]):
     code = forms.CharField(
-        label=_("Code"), max_length=40, required=False, help_text=_("E.g. DUK-KTP-CETAK. Cannot change later.")
+        label=_("Code"),
+        max_length=40,
+        required=False,
+        help_text=_("E.g. DUK-KTP-CETAK. Cannot change later."),
     )
     requirements_text = forms.CharField(
         label=_("Requirements (one per line)"),
@@ -76,4 +88,8 @@ class ServiceForm(forms.ModelForm[Service]):
 
     @property
     def requirement_lines(self) -> list[str]:
-        return [line for line in self.cleaned_data.get("requirements_text", "").splitlines() if line.strip()]
+        return [
+            line
+            for line in self.cleaned_data.get("requirements_text", "").splitlines()
+            if line.strip()
+        ]

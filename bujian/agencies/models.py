@@ -113,7 +113,7 @@ class Service(TimeStampedModel):
 
     @property
     def fee_label(self) -> str:
-        """"Gratis", "Rp80.000" or the note, as residents read it."""
+        """ "Gratis", "Rp80.000" or the note, as residents read it."""
         if self.fee_kind == self.FeeKind.FIXED and self.fee_amount:
             return format_rupiah(self.fee_amount)
         if self.fee_kind == self.FeeKind.NOTE:

@@ -49,7 +49,9 @@ def catalog_services(agency_code: str | None = None) -> QuerySet[Service]:
     services = (
         Service.objects.active()
         .select_related("agency")
-        .prefetch_related(Prefetch("requirements", queryset=Requirement.objects.order_by("position")))
+        .prefetch_related(
+            Prefetch("requirements", queryset=Requirement.objects.order_by("position"))
+        )
         .order_by("agency__kind", "agency__short_name", "code")
     )
     if agency_code:

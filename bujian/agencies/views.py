@@ -29,7 +29,9 @@ def catalog(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"]
         agency_code = form.cleaned_data["agency"]
     services = queries.search_services(query, agency_code or None)
-    template = "agencies/_results.html" if request.headers.get("HX-Request") else "agencies/catalog.html"
+    template = (
+        "agencies/_results.html" if request.headers.get("HX-Request") else "agencies/catalog.html"
+    )
     return render(
         request,
         template,

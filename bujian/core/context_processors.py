@@ -10,7 +10,9 @@ from bujian.regions.models import Regency
 
 def site(request: HttpRequest) -> dict[str, Any]:
     """The home regency's name and program name, for the page header."""
-    regency = Regency.objects.filter(code=settings.BUJIAN_HOME_REGENCY).only(
-        "name", "program_name"
-    ).first()
+    regency = (
+        Regency.objects.filter(code=settings.BUJIAN_HOME_REGENCY)
+        .only("name", "program_name")
+        .first()
+    )
     return {"home_regency": regency}

@@ -33,7 +33,11 @@ _LEVEL_PATTERNS = {
     "district": re.compile(DISTRICT_CODE_REGEX),
     "village": re.compile(VILLAGE_CODE_REGEX),
 }
-_VILLAGE_KIND_BY_DIGIT = {"1": Village.Kind.KELURAHAN, "2": Village.Kind.DESA, "3": Village.Kind.DESA_ADAT}
+_VILLAGE_KIND_BY_DIGIT = {
+    "1": Village.Kind.KELURAHAN,
+    "2": Village.Kind.DESA,
+    "3": Village.Kind.DESA_ADAT,
+}
 
 
 @dataclass
@@ -95,7 +99,8 @@ def _parse(lines: Iterable[str]) -> tuple[list[_Row], list[LineError]]:
         return [], [
             LineError(
                 1,
-                _("The header must be exactly: %(columns)s.") % {"columns": ",".join(REGION_COLUMNS)},
+                _("The header must be exactly: %(columns)s.")
+                % {"columns": ",".join(REGION_COLUMNS)},
             )
         ]
     for number, cells in enumerate(reader, start=2):
@@ -292,7 +297,7 @@ def _upsert(
         obj = model.objects.create(code=code, **values, **(create_only or {}))
         result.created += 1
         return obj
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    changed: list[str] = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
@@ -308,8 +313,16 @@ def import_regions_file(*, path: Path, actor: object = None) -> ImportResult:
 
 
 SHIPPED_REGENCIES = {
-    "17.01": {"file": "regions-1701-bengkulu-selatan.csv", "program_name": "Buji'an Dusun", "capital": "Manna"},
-    "18.02": {"file": "regions-1802-lampung-tengah.csv", "program_name": "Bunga Kampung", "capital": "Gunung Sugih"},
+    "17.01": {
+        "file": "regions-1701-bengkulu-selatan.csv",
+        "program_name": "Buji'an Dusun",
+        "capital": "Manna",
+    },
+    "18.02": {
+        "file": "regions-1802-lampung-tengah.csv",
+        "program_name": "Bunga Kampung",
+        "capital": "Gunung Sugih",
+    },
 }
 
 

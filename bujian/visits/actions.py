@@ -62,9 +62,7 @@ def _check_schedule(
             % {"village": village, "regency": regency},
         )
     if end_date < start_date:
-        raise DomainError(
-            "visits.end_before_start", _("The end date is before the start date.")
-        )
+        raise DomainError("visits.end_before_start", _("The end date is before the start date."))
     if (end_date - start_date).days + 1 > MAX_VISIT_DAYS:
         raise DomainError(
             "visits.too_long",
@@ -83,7 +81,7 @@ def _check_schedule(
     overlapping = (
         Visit.objects.filter(village=village, start_date__lte=end_date, end_date__gte=start_date)
         .exclude(status=Visit.Status.CANCELLED)
-        .exclude(pk=exclude_pk)
+        .exclude(id=exclude_pk or 0)
         .first()
     )
     if overlapping is not None:
@@ -126,7 +124,7 @@ def plan_visit(
     """
     # Two admins planning the same village at once: on SQLite the IMMEDIATE
     # transaction serialises them; on PostgreSQL the row lock on the village does.
-    Village.objects.select_for_update().filter(pk=village.pk).first()
+    Village.objects.select_for_update().filter(id=village.id).first()
     _check_schedule(
         regency=regency,
         village=village,
@@ -187,7 +185,7 @@ def reschedule_visit(
             _("Only a draft or announced visit can be changed; this one is %(status)s.")
             % {"status": visit.get_status_display().lower()},
         )
-    Village.objects.select_for_update().filter(pk=village.pk).first()
+    Village.objects.select_for_update().filter(id=village.id).first()
     dates_changed = (start_date, end_date) != (visit.start_date, visit.end_date)
     _check_schedule(
         regency=visit.regency,
@@ -199,7 +197,11 @@ def reschedule_visit(
         today=local_today(visit.regency, now) if dates_changed else None,
         exclude_pk=visit.pk,
     )
-    before = {"village": visit.village_id, "start": str(visit.start_date), "end": str(visit.end_date)}
+    before = {
+        "village": visit.village_id,
+        "start": str(visit.start_date),
+        "end": str(visit.end_date),
+    }
     visit.village = village
     visit.start_date = start_date
     visit.end_date = end_date
@@ -280,7 +282,9 @@ def finish_visit(*, visit: Visit, actor: User) -> Visit:
     absent = Participation.objects.filter(
         visit=visit, attendance=Participation.Attendance.PENDING
     ).exclude(status=Participation.Status.EXCUSED)
-    absent_count = absent.update(attendance=Participation.Attendance.ABSENT, updated_at=timezone.now())
+    absent_count = absent.update(
+        attendance=Participation.Attendance.ABSENT, updated_at=timezone.now()
+    )
     record_audit(
         actor=actor, action="visits.absences.recorded", target=visit, data={"absent": absent_count}
     )
@@ -401,7 +405,10 @@ def confirm_participation(
     if participation.status == Participation.Status.EXCUSED:
         raise DomainError(
             "visits.excused",
-            _("%(agency)s is excused from this visit; ask the program admin to cancel the excuse first.")
+            _(
+                "%(agency)s is excused from this visit; "
+                "ask the program admin to cancel the excuse first."
+            )
             % {"agency": participation.agency},
         )
     foreign = [s for s in services if s.agency_id != participation.agency_id]
@@ -519,9 +526,7 @@ def decide_excuse(*, excuse: Excuse, actor: User, approve: bool, note: str = "")
         updated_at=timezone.now(),
     )
     if changed != 1:
-        raise DomainError(
-            "visits.excuse_decided", _("This excuse has already been decided.")
-        )
+        raise DomainError("visits.excuse_decided", _("This excuse has already been decided."))
     if approve:
         Participation.objects.filter(pk=excuse.participation_id).update(
             status=Participation.Status.EXCUSED, updated_at=timezone.now()
@@ -543,21 +548,24 @@ def check_in(
     """Record that an agency arrived today. Starts the visit on its first check-in.
     The check-in is late when it comes BUJIAN_LATE_AFTER_MINUTES after opening."""
     participation = (
-        Participation.objects.select_related("agency")
-        .filter(visit=visit, agency=agency)
-        .first()
+        Participation.objects.select_related("agency").filter(visit=visit, agency=agency).first()
     )
     if participation is None:
         raise DomainError(
             "visits.not_invited",
-            _("%(agency)s is not invited to this visit, so it cannot check in. "
-              "The program admin can invite it first.")
+            _(
+                "%(agency)s is not invited to this visit, so it cannot check in. "
+                "The program admin can invite it first."
+            )
             % {"agency": agency},
         )
     if visit.status not in {Visit.Status.ANNOUNCED, Visit.Status.ONGOING}:
         raise DomainError(
             "visits.checkin_closed",
-            _("Check-in is possible only for an announced or ongoing visit; this one is %(status)s.")
+            _(
+                "Check-in is possible only for an announced or ongoing visit; "
+                "this one is %(status)s."
+            )
             % {"status": visit.get_status_display().lower()},
         )
     moment = local_now(visit.regency, now)

@@ -34,7 +34,11 @@ def visits_to_ics(*, regency: Regency, visits: list[Visit], base_url: str) -> by
         event.add(
             "summary",
             _("%(program)s in %(village)s, Kecamatan %(district)s")
-            % {"program": program, "village": visit.village, "district": visit.village.district.name},
+            % {
+                "program": program,
+                "village": visit.village,
+                "district": visit.village.district.name,
+            },
         )
         event.add(
             "location",
@@ -50,4 +54,4 @@ def visits_to_ics(*, regency: Regency, visits: list[Visit], base_url: str) -> by
             event.add("status", "CONFIRMED")
         event.add("description", description)
         calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())

@@ -41,10 +41,16 @@ class Visit(TimeStampedModel):
         CANCELLED = "cancelled", _("Cancelled")
 
     regency = models.ForeignKey(
-        "regions.Regency", verbose_name=_("regency"), on_delete=models.PROTECT, related_name="visits"
+        "regions.Regency",
+        verbose_name=_("regency"),
+        on_delete=models.PROTECT,
+        related_name="visits",
     )
     village = models.ForeignKey(
-        "regions.Village", verbose_name=_("village"), on_delete=models.PROTECT, related_name="visits"
+        "regions.Village",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="visits",
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -76,14 +82,17 @@ class Visit(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="visits_visit_end_after_start",
+                violation_error_message=_("The end date is before the start date."),
             ),
             models.CheckConstraint(
                 condition=models.Q(daily_end__gt=models.F("daily_start")),
                 name="visits_visit_daily_hours_ordered",
+                violation_error_message=_("The daily closing time must be after the opening time."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="cancelled") | ~models.Q(cancel_reason=""),
                 name="visits_visit_cancel_has_reason",
+                violation_error_message=_("A cancelled visit needs a reason."),
             ),
         ]
         indexes = [  # the public schedule and the planner: visits of a regency by date
@@ -182,12 +191,13 @@ class Participation(TimeStampedModel):
 
 class ParticipationStaff(models.Model):
     participation = models.ForeignKey(
-        Participation, verbose_name=_("participation"), on_delete=models.CASCADE, related_name="staff"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="staff",
     )
     name = models.CharField(_("name"), max_length=120)
-    nip = models.CharField(
-        _("NIP"), max_length=18, blank=True, help_text=_("Optional, 18 digits.")
-    )
+    nip = models.CharField(_("NIP"), max_length=18, blank=True, help_text=_("Optional, 18 digits."))
     role = models.CharField(_("task"), max_length=120, blank=True)
 
     class Meta:
@@ -209,7 +219,10 @@ class Excuse(TimeStampedModel):
         REJECTED = "rejected", _("Rejected")
 
     participation = models.ForeignKey(
-        Participation, verbose_name=_("participation"), on_delete=models.CASCADE, related_name="excuses"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="excuses",
     )
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(
@@ -253,7 +266,10 @@ class CheckIn(models.Model):
     """An agency's arrival (and departure) on one day of a visit."""
 
     participation = models.ForeignKey(
-        Participation, verbose_name=_("participation"), on_delete=models.CASCADE, related_name="checkins"
+        Participation,
+        verbose_name=_("participation"),
+        on_delete=models.CASCADE,
+        related_name="checkins",
     )
     day = models.DateField(_("day"))
     checked_in_at = models.DateTimeField(_("checked in at"))
@@ -280,7 +296,9 @@ class CheckIn(models.Model):
         verbose_name_plural = _("check-ins")
         ordering = ["day", "checked_in_at"]
         constraints = [
-            models.UniqueConstraint(fields=["participation", "day"], name="visits_checkin_once_a_day"),
+            models.UniqueConstraint(
+                fields=["participation", "day"], name="visits_checkin_once_a_day"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,11 +29,11 @@ def visible_visits(user: User) -> QuerySet[Visit]:
     if user.is_superuser:
         return visits
     if user.sees_whole_regency:
-        return visits.filter(regency_id=user.regency_id)
+        return visits.filter(regency=user.regency) if user.regency else visits.none()
     if user.is_agency_operator:
         return visits.filter(participations__agency__in=user.agencies.all()).distinct()
     if user.is_village_operator:
-        return visits.filter(village_id=user.village_id)
+        return visits.filter(village=user.village) if user.village else visits.none()
     return visits.none()
 
 
@@ -108,7 +108,9 @@ def participations_of(visit: Visit) -> QuerySet[Participation]:
             Prefetch("services", queryset=Service.objects.order_by("code")),
             "staff",
             "checkins",
-            Prefetch("excuses", queryset=Excuse.objects.select_related("requested_by", "decided_by")),
+            Prefetch(
+                "excuses", queryset=Excuse.objects.select_related("requested_by", "decided_by")
+            ),
         )
         .order_by("-mandatory", "agency__kind", "agency__short_name")
     )

@@ -147,7 +147,9 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = VisitForm(request.POST or None, instance=visit, regency=visit.regency)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.reschedule_visit(visit=Visit.objects.get(pk=pk), actor=user, **form.cleaned_data)
+            actions.reschedule_visit(
+                visit=Visit.objects.get(pk=pk), actor=user, **form.cleaned_data
+            )
         except DomainError as error:
             form.add_error(None, error.message)
         else:
@@ -204,7 +206,10 @@ def staff_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             if not form.is_valid():
                 raise DomainError(
                     "visits.cancel_reason_required",
-                    _("Write the reason for cancelling (at least 10 characters); residents will see it."),
+                    _(
+                        "Write the reason for cancelling (at least 10 characters); "
+                        "residents will see it."
+                    ),
                 )
             actions.cancel_visit(visit=visit, actor=user, reason=form.cleaned_data["reason"])
         elif step in _TRANSITIONS:
@@ -216,7 +221,8 @@ def staff_transition(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     else:
         visit.refresh_from_db()
         messages.success(
-            request, _("The visit is now %(status)s.") % {"status": visit.get_status_display().lower()}
+            request,
+            _("The visit is now %(status)s.") % {"status": visit.get_status_display().lower()},
         )
     return redirect("visits:staff_detail", pk=pk)
 
@@ -277,7 +283,12 @@ def staff_checkin(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(agency)s checked out at %(time)s.")
-                % {"agency": agency, "time": actions.local_now(visit.regency, checkin.checked_out_at).strftime("%H:%M")},
+                % {
+                    "agency": agency,
+                    "time": actions.local_now(visit.regency, checkin.checked_out_at).strftime(
+                        "%H:%M"
+                    ),
+                },
             )
         else:
             checkin = actions.check_in(visit=visit, agency=agency, actor=user)
@@ -326,7 +337,9 @@ def participation(request: HttpRequest, pk: int) -> HttpResponse:
     can_change = queries.can_operate(user, part) and part.visit.is_open_for_changes
     initial_staff = [{"name": s.name, "nip": s.nip, "role": s.role} for s in part.staff.all()]
     form = ConfirmParticipationForm(request.POST or None, instance=part)
-    staff_formset = StaffFormSet(request.POST or None, initial=initial_staff or None, prefix="staff")
+    staff_formset = StaffFormSet(
+        request.POST or None, initial=initial_staff or None, prefix="staff"
+    )
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
@@ -389,7 +402,9 @@ def request_excuse(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         try:
-            actions.request_excuse(participation=part, actor=user, reason=form.cleaned_data["reason"])
+            actions.request_excuse(
+                participation=part, actor=user, reason=form.cleaned_data["reason"]
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:

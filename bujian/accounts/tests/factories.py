@@ -10,7 +10,7 @@ from bujian.regions.tests.factories import RegencyFactory
 TEST_PASSWORD = "rahasia-uji-123"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ["username"]

@@ -16,7 +16,9 @@ def test_login_page_renders(client: Client) -> None:
 
 
 def test_login_and_logout(client: Client, budi: User) -> None:
-    response = client.post(reverse("accounts:login"), {"username": "budi", "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "budi", "password": TEST_PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("core:staff_home")
     assert client.get(reverse("core:staff_home")).status_code == 200
@@ -34,7 +36,9 @@ def test_repeated_failures_lock_the_account(client: Client, budi: User) -> None:
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("accounts:login"), {"username": "budi", "password": "salah"})
     # Even the right password is refused while locked.
-    response = client.post(reverse("accounts:login"), {"username": "budi", "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "budi", "password": TEST_PASSWORD}
+    )
     assert response.status_code == 429
     assert client.get(reverse("core:staff_home")).status_code == 302
 

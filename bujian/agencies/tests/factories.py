@@ -8,7 +8,7 @@ from bujian.agencies.models import Agency, Requirement, Service
 from bujian.regions.tests.factories import RegencyFactory
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
         django_get_or_create = ["code"]
@@ -26,7 +26,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
         self.regencies.add(*(extracted or [RegencyFactory()]))
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(factory.django.DjangoModelFactory[Service]):
     class Meta:
         model = Service
         django_get_or_create = ["code"]
@@ -36,7 +36,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Layanan {n}")
 
 
-class RequirementFactory(factory.django.DjangoModelFactory):
+class RequirementFactory(factory.django.DjangoModelFactory[Requirement]):
     class Meta:
         model = Requirement
 

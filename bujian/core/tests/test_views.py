@@ -43,8 +43,13 @@ def test_agency_operator_dashboard_lists_their_invitations(
     siti: User, budi: User, regency: Regency, village: Village, disdukcapil: Agency
 ) -> None:
     today = actions.local_today(regency)
-    visit = actions.plan_visit(regency=regency, village=village, start_date=today + dt.timedelta(days=7),
-                               end_date=today + dt.timedelta(days=7), created_by=budi)
+    visit = actions.plan_visit(
+        regency=regency,
+        village=village,
+        start_date=today + dt.timedelta(days=7),
+        end_date=today + dt.timedelta(days=7),
+        created_by=budi,
+    )
     response = client_for(siti).get(reverse("core:staff_home"))
     parts = response.context["my_participations"]
     assert [p.visit for p in parts] == [visit]
@@ -54,8 +59,14 @@ def test_dashboard_shows_agencies_absent_at_the_last_visit(
     budi: User, regency: Regency, village: Village, disdukcapil: Agency
 ) -> None:
     day = dt.date(2026, 10, 1)
-    visit = actions.plan_visit(regency=regency, village=village, start_date=day, end_date=day,
-                               created_by=budi, allow_past=True)
+    visit = actions.plan_visit(
+        regency=regency,
+        village=village,
+        start_date=day,
+        end_date=day,
+        created_by=budi,
+        allow_past=True,
+    )
     actions.announce_visit(visit=visit, actor=budi)
     actions.finish_visit(visit=visit, actor=budi)
     assert Participation.objects.get(visit=visit).attendance == Participation.Attendance.ABSENT

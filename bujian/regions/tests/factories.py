@@ -5,7 +5,7 @@ import factory
 from bujian.regions.models import District, Province, Regency, Village
 
 
-class ProvinceFactory(factory.django.DjangoModelFactory):
+class ProvinceFactory(factory.django.DjangoModelFactory[Province]):
     class Meta:
         model = Province
         django_get_or_create = ["code"]
@@ -14,7 +14,7 @@ class ProvinceFactory(factory.django.DjangoModelFactory):
     name = "Bengkulu"
 
 
-class RegencyFactory(factory.django.DjangoModelFactory):
+class RegencyFactory(factory.django.DjangoModelFactory[Regency]):
     class Meta:
         model = Regency
         django_get_or_create = ["code"]
@@ -25,7 +25,7 @@ class RegencyFactory(factory.django.DjangoModelFactory):
     program_name = "Buji'an Dusun"
 
 
-class DistrictFactory(factory.django.DjangoModelFactory):
+class DistrictFactory(factory.django.DjangoModelFactory[District]):
     class Meta:
         model = District
         django_get_or_create = ["code"]
@@ -35,7 +35,7 @@ class DistrictFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Kecamatan {n}")
 
 
-class VillageFactory(factory.django.DjangoModelFactory):
+class VillageFactory(factory.django.DjangoModelFactory[Village]):
     class Meta:
         model = Village
         django_get_or_create = ["code"]

@@ -8,7 +8,7 @@ from bujian.regions.tests.factories import RegencyFactory, VillageFactory
 from bujian.visits.models import Participation, Visit
 
 
-class VisitFactory(factory.django.DjangoModelFactory):
+class VisitFactory(factory.django.DjangoModelFactory[Visit]):
     """A visit row without the invitations; use actions.plan_visit to get those."""
 
     class Meta:
@@ -21,7 +21,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
     status = Visit.Status.ANNOUNCED
 
 
-class ParticipationFactory(factory.django.DjangoModelFactory):
+class ParticipationFactory(factory.django.DjangoModelFactory[Participation]):
     class Meta:
         model = Participation
 
