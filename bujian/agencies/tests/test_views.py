@@ -39,7 +39,9 @@ def sim_renewal(regency: Regency) -> Service:
 
 @pytest.fixture
 def ktp(disdukcapil: Agency) -> Service:
-    service = ServiceFactory.create(agency=disdukcapil, code="DUK-KTP-CETAK", name="Pencetakan KTP-el")
+    service = ServiceFactory.create(
+        agency=disdukcapil, code="DUK-KTP-CETAK", name="Pencetakan KTP-el"
+    )
     RequirementFactory.create(service=service, text="KK")
     return service
 

@@ -44,7 +44,9 @@ def visit(
 @pytest.fixture
 def lampung_admin() -> User:
     lampung = RegencyFactory.create(code="18.02", name="Kabupaten Lampung Tengah")
-    return UserFactory.create(username="bappeda-lteng", role=User.Role.PROGRAM_ADMIN, regency=lampung)
+    return UserFactory.create(
+        username="bappeda-lteng", role=User.Role.PROGRAM_ADMIN, regency=lampung
+    )
 
 
 # --- public pages -----------------------------------------------------------------
