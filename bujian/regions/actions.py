@@ -78,6 +78,11 @@ class _Row:
     postal_code: str
 
 
+def shipped_province_codes() -> set[str]:
+    with open(DATA_DIR / "provinces.csv", encoding="utf-8", newline="") as handle:
+        return {row["code"] for row in csv.DictReader(handle)}
+
+
 def ensure_provinces() -> int:
     """Load the 38 provinces (idempotent). Returns how many were created."""
     created = 0
@@ -124,7 +129,9 @@ def _validate(rows: list[_Row]) -> list[LineError]:
     errors: list[LineError] = []
     seen: dict[str, int] = {}
     levels: dict[str, str] = {}
-    known_provinces = set(Province.objects.values_list("code", flat=True))
+    known_provinces = shipped_province_codes() | set(
+        Province.objects.values_list("code", flat=True)
+    )
     regency_rows = [r for r in rows if r.level == "regency"]
     if len(regency_rows) != 1:
         errors.append(
@@ -231,7 +238,6 @@ def import_regions_csv(*, text: str, actor: object = None) -> ImportResult:
     All or nothing: every line is checked first; any error raises RegionImportError
     listing each bad line, and nothing is written. Running it twice changes nothing.
     """
-    ensure_provinces()
     rows, errors = _parse(io.StringIO(text))
     if not errors:
         errors = _validate(rows)
@@ -239,6 +245,7 @@ def import_regions_csv(*, text: str, actor: object = None) -> ImportResult:
         raise RegionImportError(errors)
     result = ImportResult()
     with transaction.atomic():
+        ensure_provinces()
         regency_row = next(r for r in rows if r.level == "regency")
         province = Province.objects.get(code=regency_row.parent_code)
         kind = Regency.Kind.KOTA if int(regency_row.code[3:5]) >= 71 else Regency.Kind.KABUPATEN

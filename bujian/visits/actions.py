@@ -599,6 +599,13 @@ def check_in(
     updates: dict[str, object] = {"attendance": Participation.Attendance.PRESENT}
     if late:
         updates["late"] = True
+    if participation.status == Participation.Status.EXCUSED:
+        # The agency came after all: it counts as present; the excuse stays on record.
+        updates["status"] = (
+            Participation.Status.CONFIRMED
+            if participation.confirmed_at
+            else Participation.Status.INVITED
+        )
     Participation.objects.filter(pk=participation.pk).update(updated_at=timezone.now(), **updates)
     if visit.status == Visit.Status.ANNOUNCED:
         Visit.objects.filter(pk=visit.pk, status=Visit.Status.ANNOUNCED).update(

@@ -444,3 +444,19 @@ def test_wita_regency_uses_its_own_clock(budi: User) -> None:
     # 08:20 WIB is 09:20 WITA: late in Bali.
     checkin = actions.check_in(visit=visit, agency=opd, actor=admin, now=at(VISIT_DAY, 8, 20))
     assert checkin.late is True
+
+
+def test_an_excused_agency_that_comes_anyway_counts_as_present(
+    visit: Visit, disdukcapil: Agency, siti: User, budi: User
+) -> None:
+    participation = Participation.objects.get(visit=visit, agency=disdukcapil)
+    excuse = actions.request_excuse(
+        participation=participation, actor=siti, reason="Kepala dinas ada rapat di provinsi."
+    )
+    actions.decide_excuse(excuse=excuse, actor=budi, approve=True)
+    actions.announce_visit(visit=visit, actor=budi)
+    actions.check_in(visit=visit, agency=disdukcapil, actor=siti, now=at(VISIT_DAY, 8))
+    participation.refresh_from_db()
+    assert participation.status == Participation.Status.INVITED
+    assert participation.attendance == Participation.Attendance.PRESENT
+    assert Excuse.objects.get().decision == Excuse.Decision.APPROVED
