@@ -376,7 +376,11 @@ def test_a_bad_file_on_an_empty_database_writes_not_even_the_provinces(db: None)
     from bujian.regions.actions import RegionImportError, import_regions_csv
     from bujian.regions.models import Province
 
-    text = "code,name,level,parent_code,kind,postal_code\n17.01,Kabupaten X,regency,17,,\n17.01.0x,Bad,district,17.01,,\n"
+    text = (
+        "code,name,level,parent_code,kind,postal_code\n"
+        "17.01,Kabupaten X,regency,17,,\n"
+        "17.01.0x,Bad,district,17.01,,\n"
+    )
     with pytest.raises(RegionImportError):
         import_regions_csv(text=text)
     assert Province.objects.count() == 0
