@@ -49,7 +49,7 @@ run: $(STAMP) compiled-messages | var
 	@echo
 	@echo "Bujian is running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@echo
-	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	exec $(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 # DATABASE_URL, when set, reaches pytest through the environment (settings read it).
 test: $(STAMP) compiled-messages

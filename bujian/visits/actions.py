@@ -258,7 +258,15 @@ def announce_visit(*, visit: Visit, actor: User) -> Visit:
 
 
 @transaction.atomic
-def start_visit(*, visit: Visit, actor: User | None) -> Visit:
+def start_visit(*, visit: Visit, actor: User | None, now: dt.datetime | None = None) -> Visit:
+    """Open the service day; only on a day of the visit (check-in also does it)."""
+    today = local_today(visit.regency, now)
+    if today not in visit.days:
+        raise DomainError(
+            "visits.not_a_visit_day",
+            _("A visit starts only on its own days (%(dates)s).")
+            % {"dates": ", ".join(d.strftime("%d-%m-%Y") for d in visit.days)},
+        )
     return _transition(
         visit=visit,
         actor=actor,
@@ -269,9 +277,16 @@ def start_visit(*, visit: Visit, actor: User | None) -> Visit:
 
 
 @transaction.atomic
-def finish_visit(*, visit: Visit, actor: User) -> Visit:
+def finish_visit(*, visit: Visit, actor: User, now: dt.datetime | None = None) -> Visit:
     """Close the visit. Every agency that neither checked in nor was excused is
-    recorded absent: this is what the compliance ledger counts."""
+    recorded absent: this is what the compliance ledger counts. A visit that has not
+    begun cannot be finished (that would record every agency absent); cancel it."""
+    if local_today(visit.regency, now) < visit.start_date:
+        raise DomainError(
+            "visits.not_begun",
+            _("This visit begins on %(date)s; it cannot be finished before. Cancel it instead.")
+            % {"date": visit.start_date.strftime("%d-%m-%Y")},
+        )
     visit = _transition(
         visit=visit,
         actor=actor,

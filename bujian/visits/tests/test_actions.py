@@ -249,7 +249,7 @@ def test_finishing_records_absence_of_agencies_that_did_not_come(
     actions.invite_agency(visit=visit, agency=perkim, actor=budi)
     actions.announce_visit(visit=visit, actor=budi)
     actions.check_in(visit=visit, agency=disdukcapil, actor=siti, now=at(VISIT_DAY, 8))
-    actions.finish_visit(visit=visit, actor=budi)
+    actions.finish_visit(visit=visit, actor=budi, now=at(VISIT_DAY, 17))
     assert (
         Participation.objects.get(visit=visit, agency=perkim).attendance
         == Participation.Attendance.ABSENT
@@ -269,7 +269,7 @@ def test_an_approved_excuse_is_not_an_absence(
     )
     actions.decide_excuse(excuse=excuse, actor=budi, approve=True)
     actions.announce_visit(visit=visit, actor=budi)
-    actions.finish_visit(visit=visit, actor=budi)
+    actions.finish_visit(visit=visit, actor=budi, now=at(VISIT_DAY, 17))
     participation.refresh_from_db()
     assert participation.status == Participation.Status.EXCUSED
     assert participation.attendance == Participation.Attendance.PENDING
@@ -381,7 +381,7 @@ def test_transitions_follow_the_state_machine(visit: Visit, budi: User) -> None:
     actions.announce_visit(visit=visit, actor=budi)
     with pytest.raises(DomainError):
         actions.announce_visit(visit=visit, actor=budi)
-    actions.finish_visit(visit=visit, actor=budi)
+    actions.finish_visit(visit=visit, actor=budi, now=at(VISIT_DAY, 17))
     with pytest.raises(DomainError):
         actions.cancel_visit(visit=visit, actor=budi, reason="Terlambat dibatalkan sekali.")
     actions.mark_visit_reported(visit=visit, actor=budi)
@@ -460,3 +460,21 @@ def test_an_excused_agency_that_comes_anyway_counts_as_present(
     assert participation.status == Participation.Status.INVITED
     assert participation.attendance == Participation.Attendance.PRESENT
     assert Excuse.objects.get().decision == Excuse.Decision.APPROVED
+
+
+def test_a_visit_cannot_be_finished_before_it_begins(visit: Visit, budi: User) -> None:
+    actions.announce_visit(visit=visit, actor=budi)
+    with pytest.raises(DomainError) as error:
+        actions.finish_visit(visit=visit, actor=budi, now=NOW)
+    assert error.value.code == "visits.not_begun"
+    assert not Participation.objects.filter(attendance=Participation.Attendance.ABSENT).exists()
+
+
+def test_a_visit_starts_only_on_its_days(visit: Visit, budi: User) -> None:
+    actions.announce_visit(visit=visit, actor=budi)
+    with pytest.raises(DomainError) as error:
+        actions.start_visit(visit=visit, actor=budi, now=NOW)
+    assert error.value.code == "visits.not_a_visit_day"
+    actions.start_visit(visit=visit, actor=budi, now=at(VISIT_DAY, 7, 30))
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.ONGOING

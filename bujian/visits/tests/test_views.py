@@ -107,7 +107,7 @@ def test_public_detail_of_a_draft_is_404(
 
 
 def test_past_visits_page(client: Client, visit: Visit, budi: User) -> None:
-    actions.finish_visit(visit=visit, actor=budi)
+    actions.finish_visit(visit=visit, actor=budi, now=dt.datetime(2026, 12, 10, 17, tzinfo=dt.UTC))
     response = client.get(reverse("visits:public_past"))
     assert response.status_code == 200
     assert "Padang Kapuk" in response.content.decode()
