@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -187,7 +188,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-_TRANSITIONS = {
+_TRANSITIONS: dict[str, Callable[..., Visit]] = {
     "announce": actions.announce_visit,
     "start": actions.start_visit,
     "finish": actions.finish_visit,
