@@ -252,8 +252,8 @@ def staff_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def staff_uninvite(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    require_program_admin(user)
     participation = queries.get_participation(user, pk, for_change=True)
+    require_program_admin(user)
     visit_pk = participation.visit_id
     try:
         actions.withdraw_invitation(participation=participation, actor=user)

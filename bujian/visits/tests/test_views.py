@@ -460,3 +460,59 @@ def test_staff_list_counts_queries(
     client = client_for(budi)
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         assert client.get(reverse("visits:staff_list")).status_code == 200
+
+
+def test_cross_scope_changes_are_refused(
+    visit: Visit,
+    siti: User,
+    andi: User,
+    bupati: User,
+    kades: User,
+    lampung_admin: User,
+    budi: User,
+    disdukcapil: Agency,
+    samsat: Agency,
+    _frozen_clock: time_machine.Traveller,
+) -> None:
+    participation = Participation.objects.get(visit=visit, agency=disdukcapil)
+    samsat_part = Participation.objects.get(visit=visit, agency=samsat)
+    excuse = actions.request_excuse(
+        participation=participation, actor=siti, reason="Seluruh petugas mengikuti bimtek SIAK."
+    )
+    invite = reverse("visits:staff_invite", args=[visit.pk])
+    uninvite = reverse("visits:staff_uninvite", args=[samsat_part.pk])
+    decide = reverse("visits:decide_excuse", args=[excuse.pk])
+    confirm = reverse("visits:participation", args=[participation.pk])
+    checkin = reverse("visits:staff_checkin", args=[visit.pk])
+    _frozen_clock.move_to(dt.datetime(2026, 12, 10, 8, 0, tzinfo=dt.UTC))
+    # Agency operators: no invitations, no decisions, not another agency's answers.
+    assert client_for(siti).post(invite, {"agency": samsat.pk}).status_code == 403
+    assert client_for(siti).post(uninvite).status_code == 404
+    assert client_for(andi).post(decide, {"decision": "approve"}).status_code == 403
+    assert client_for(andi).post(confirm, {}).status_code == 404
+    # Leadership reads only.
+    assert client_for(bupati).post(confirm, {}).status_code == 403
+    assert client_for(bupati).post(decide, {"decision": "approve"}).status_code == 403
+    assert (
+        client_for(bupati).post(checkin, {"agency": disdukcapil.pk, "direction": "in"}).status_code
+        == 403
+    )
+    # A village operator reads their village's visit and changes nothing.
+    assert client_for(kades).post(confirm, {}).status_code == 403
+    assert (
+        client_for(kades).post(checkin, {"agency": disdukcapil.pk, "direction": "in"}).status_code
+        == 403
+    )
+    # Another regency's admin does not even see it.
+    assert client_for(lampung_admin).post(decide, {"decision": "approve"}).status_code == 404
+    assert (
+        client_for(lampung_admin)
+        .post(checkin, {"agency": disdukcapil.pk, "direction": "in"})
+        .status_code
+        == 404
+    )
+    excuse.refresh_from_db()
+    participation.refresh_from_db()
+    assert excuse.decision == Excuse.Decision.PENDING
+    assert participation.attendance == Participation.Attendance.PENDING
+    assert Participation.objects.filter(visit=visit, agency=samsat).exists()
