@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "bujian.regions",
     "bujian.agencies",
     "bujian.visits",
+    "bujian.residents",
+    "bujian.queueing",
+    "bujian.records",
 ]
 
 MIDDLEWARE = [

@@ -417,15 +417,8 @@ def confirm_participation(
     Confirming again replaces the earlier answer."""
     visit = participation.visit
     _require_open(visit)
-    if participation.status == Participation.Status.EXCUSED:
-        raise DomainError(
-            "visits.excused",
-            _(
-                "%(agency)s is excused from this visit; "
-                "ask the program admin to cancel the excuse first."
-            )
-            % {"agency": participation.agency},
-        )
+    # An excused agency that decides to come after all confirms like any other; the
+    # approved excuse stays on record.
     foreign = [s for s in services if s.agency_id != participation.agency_id]
     if foreign:
         raise DomainError(

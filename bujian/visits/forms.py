@@ -149,7 +149,7 @@ class StaffForm(forms.Form):
         return data
 
 
-StaffFormSet = forms.formset_factory(StaffForm, extra=0, min_num=3, validate_min=False)
+StaffFormSet = forms.formset_factory(StaffForm, extra=2, min_num=1, validate_min=False)
 
 
 class ExcuseRequestForm(forms.Form):

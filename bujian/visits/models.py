@@ -60,7 +60,9 @@ class Visit(TimeStampedModel):
     expects_bupati = models.BooleanField(_("Bupati expected"), default=True)
     expects_vice_bupati = models.BooleanField(_("Wakil Bupati expected"), default=False)
     expects_sekda = models.BooleanField(_("Sekda expected"), default=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(
+        _("notes"), blank=True, help_text=_("Shown on the public page of the visit.")
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
     created_by = models.ForeignKey(
@@ -303,3 +305,36 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participation.agency} {self.day}"
+
+
+class Booth(TimeStampedModel):
+    """One agency's counter (loket) at a visit. Queue numbers are per booth and start
+    at 1 each day: ``counter_day``/``last_number`` move together in one UPDATE."""
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="booths"
+    )
+    participation = models.ForeignKey(
+        Participation, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="booths"
+    )
+    prefix = models.CharField(
+        _("prefix"), max_length=3, help_text=_("Letter before the queue number, e.g. A in A-014.")
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("E.g. Loket Disdukcapil."))
+    zone = models.CharField(
+        _("zone"), max_length=50, blank=True, help_text=_("Part of the hall, for big halls.")
+    )
+    is_open = models.BooleanField(_("open"), default=True)
+    counter_day = models.DateField(_("counter day"), null=True, blank=True)
+    last_number = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("booth")
+        verbose_name_plural = _("booths")
+        ordering = ["visit", "prefix"]
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "prefix"], name="visits_booth_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} · {self.name}"

@@ -170,6 +170,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     operable = queries.operable_agency_ids(user)
     if user.is_agency_operator:
         participations = [p for p in participations if operable and p.agency_id in operable]
+    today = actions.local_today(visit.regency)
     return render(
         request,
         "visits/staff_detail.html",
@@ -183,7 +184,11 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": CancelVisitForm() if user.is_program_admin else None,
             "decision_form": ExcuseDecisionForm(),
             "operable": operable,
-            "local_today": actions.local_today(visit.regency),
+            "local_today": today,
+            # Check-in is per day: on day two an agency present on day one checks in again.
+            "today_checkins": {
+                p.pk: c for p in participations for c in p.checkins.all() if c.day == today
+            },
         },
     )
 
@@ -385,6 +390,7 @@ def participation(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change,
             "excuses": part.excuses.select_related("requested_by", "decided_by"),
             "checkins": part.checkins.all(),
+            "today_checkin": part.checkins.filter(day=today).first(),
             "is_visit_day": today in part.visit.days,
             "today": today,
         },

@@ -516,3 +516,34 @@ def test_cross_scope_changes_are_refused(
     assert excuse.decision == Excuse.Decision.PENDING
     assert participation.attendance == Participation.Attendance.PENDING
     assert Participation.objects.filter(visit=visit, agency=samsat).exists()
+
+
+def test_day_two_offers_check_in_again(
+    regency: Regency,
+    village: Village,
+    budi: User,
+    siti: User,
+    disdukcapil: Agency,
+    _frozen_clock: time_machine.Traveller,
+) -> None:
+    wib = dt.timezone(dt.timedelta(hours=7))
+    visit = actions.plan_visit(
+        regency=regency,
+        village=village,
+        start_date=VISIT_DAY,
+        end_date=VISIT_DAY + dt.timedelta(days=1),
+        created_by=budi,
+    )
+    actions.announce_visit(visit=visit, actor=budi)
+    _frozen_clock.move_to(dt.datetime(2026, 12, 10, 7, 50, tzinfo=wib))
+    client = client_for(siti)
+    url = reverse("visits:staff_checkin", args=[visit.pk])
+    client.post(url, {"agency": disdukcapil.pk, "direction": "in"})
+    client.post(url, {"agency": disdukcapil.pk, "direction": "out"})
+    _frozen_clock.move_to(dt.datetime(2026, 12, 11, 8, 10, tzinfo=wib))
+    client = client_for(siti)  # yesterday's session has expired overnight
+    participation = Participation.objects.get(visit=visit, agency=disdukcapil)
+    page = client.get(reverse("visits:participation", args=[participation.pk]))
+    assert 'name="direction" value="in"' in page.content.decode()
+    client.post(url, {"agency": disdukcapil.pk, "direction": "in"})
+    assert participation.checkins.count() == 2
