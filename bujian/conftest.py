@@ -100,5 +100,16 @@ def client_for(user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _private_cache(settings: pytest.FixtureRequest) -> None:
+    """Each test its own in-memory cache: no board version leaks between tests."""
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(id(settings)),
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

@@ -147,6 +147,16 @@ else:
         }
     }
 
+# Shared by every worker process: the queue's change counter lives here (boards poll it
+# instead of the database). A file cache needs no server on the field laptop.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("BUJIAN_CACHE_DIR", str(VAR_DIR / "cache")),
+        "TIMEOUT": None,
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -1,0 +1,508 @@
+"""The queue: one visit ticket per resident, a number at each booth, and every move of
+a booth ticket (call, recall, skip, hold, transfer, serve, finish).
+
+Concurrency, on SQLite and PostgreSQL alike:
+- numbers come from one conditional UPDATE of the booth's counter; the unique
+  (booth, day, number) constraint is the backstop;
+- "call next" first claims the resident (``VisitTicket.busy_with IS NULL`` →
+  this ticket), then the ticket (status still waiting). Both are UPDATEs filtered on
+  the old state: on PostgreSQL the second of two racing callers waits for the first's
+  row lock and then matches nothing; on SQLite IMMEDIATE transactions run one at a
+  time. So no ticket is called twice and no resident is called at two booths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bujian.accounts.models import User
+from bujian.agencies.models import Service
+from bujian.core.audit import record_audit
+from bujian.core.errors import DomainError
+from bujian.queueing.board import bump_board
+from bujian.queueing.models import Ticket, VisitTicket
+from bujian.records.actions import OutcomeInput, record_outcomes
+from bujian.records.models import ServiceRecord
+from bujian.residents.models import Registration, Resident
+from bujian.visits.actions import local_now, local_today
+from bujian.visits.models import Booth, Participation, Visit
+
+MAX_SKIPS = 2
+SKIP_RETURN_MINUTES = 10
+ACTIVE = [
+    Ticket.Status.WAITING,
+    Ticket.Status.CALLED,
+    Ticket.Status.SERVING,
+    Ticket.Status.HELD,
+    Ticket.Status.SKIPPED,
+]
+_PREFIXES = [chr(c) for c in range(ord("A"), ord("Z") + 1)]
+
+
+# --- booths -------------------------------------------------------------------------
+
+
+def _next_prefix(visit: Visit) -> str:
+    used = set(Booth.objects.filter(visit=visit).values_list("prefix", flat=True))
+    for prefix in _PREFIXES + [a + b for a in _PREFIXES for b in _PREFIXES]:
+        if prefix not in used:
+            return prefix
+    raise DomainError("queueing.no_prefix", _("No free booth prefix is left."))
+
+
+@transaction.atomic
+def open_booth(
+    *,
+    participation: Participation,
+    actor: User | None,
+    prefix: str = "",
+    name: str = "",
+    zone: str = "",
+) -> Booth:
+    """Open a counter for an agency at its visit. The prefix is the next free letter
+    unless given."""
+    visit = participation.visit
+    if participation.status == Participation.Status.EXCUSED:
+        raise DomainError(
+            "queueing.agency_excused",
+            _("%(agency)s is excused from this visit and has no booth.")
+            % {"agency": participation.agency},
+        )
+    prefix = (prefix or _next_prefix(visit)).strip().upper()
+    if Booth.objects.filter(visit=visit, prefix=prefix).exists():
+        raise DomainError(
+            "queueing.prefix_taken",
+            _("Prefix %(prefix)s is already used at this visit.") % {"prefix": prefix},
+        )
+    booth = Booth.objects.create(
+        visit=visit,
+        participation=participation,
+        prefix=prefix,
+        name=name.strip()
+        or str(_("Booth %(agency)s") % {"agency": participation.agency.short_name}),
+        zone=zone.strip(),
+    )
+    record_audit(actor=actor, action="queueing.booth.opened", target=booth)
+    bump_board(visit.pk)
+    return booth
+
+
+def booth_for_agency(visit: Visit, agency_id: int) -> Booth | None:
+    return (
+        Booth.objects.filter(visit=visit, participation__agency_id=agency_id, is_open=True)
+        .order_by("prefix")
+        .first()
+    )
+
+
+# --- issuing ----------------------------------------------------------------------------
+
+
+def _take_number(booth: Booth, day: dt.date) -> int:
+    """Next number at the booth for the day: 1 on a new day. One UPDATE."""
+    Booth.objects.filter(pk=booth.pk).update(
+        last_number=Case(
+            When(counter_day=day, then=F("last_number") + 1),
+            default=Value(1),
+        ),
+        counter_day=day,
+    )
+    booth.refresh_from_db(fields=["last_number", "counter_day"])
+    return booth.last_number
+
+
+def _require_service_day(visit: Visit, now: dt.datetime | None) -> dt.date:
+    today = local_today(visit.regency, now)
+    if (
+        visit.status not in {Visit.Status.ANNOUNCED, Visit.Status.ONGOING}
+        or today not in visit.days
+    ):
+        raise DomainError(
+            "queueing.not_service_day",
+            _("Queue numbers are given only on the days of an announced or ongoing visit."),
+        )
+    return today
+
+
+@transaction.atomic
+def issue_visit_ticket(
+    *,
+    visit: Visit,
+    resident: Resident,
+    services: Sequence[Service],
+    issued_by: User,
+    registration: Registration | None = None,
+    now: dt.datetime | None = None,
+) -> VisitTicket:
+    """Give the resident their visit ticket with a number at the booth of each agency
+    whose services they need. Asking again adds only booths they are not already
+    queued at; one resident keeps one visit ticket for the whole visit."""
+    today = _require_service_day(visit, now)
+    if not services:
+        raise DomainError("queueing.no_services", _("Choose at least one service."))
+    by_agency: dict[int, list[Service]] = defaultdict(list)
+    for service in services:
+        by_agency[service.agency_id].append(service)
+    booths: dict[int, Booth] = {}
+    for agency_id, wanted in by_agency.items():
+        booth = booth_for_agency(visit, agency_id)
+        if booth is None:
+            raise DomainError(
+                "queueing.no_booth",
+                _("%(agency)s has no open booth at this visit, so %(service)s cannot be queued.")
+                % {"agency": wanted[0].agency, "service": wanted[0]},
+            )
+        booths[agency_id] = booth
+    moment = now or timezone.now()
+    visit_ticket, created = VisitTicket.objects.get_or_create(
+        visit=visit,
+        resident=resident,
+        defaults={"registration": registration, "issued_by": issued_by},
+    )
+    already = set(
+        Ticket.objects.filter(visit_ticket=visit_ticket, status__in=ACTIVE).values_list(
+            "booth_id", flat=True
+        )
+    )
+    issued = []
+    for agency_id, booth in booths.items():
+        if booth.pk in already:
+            continue
+        ticket = Ticket.objects.create(
+            visit_ticket=visit_ticket,
+            booth=booth,
+            day=today,
+            number=_take_number(booth, today),
+            queued_at=moment,
+        )
+        ticket.services.set(by_agency[agency_id])
+        issued.append(ticket)
+    if not issued and not created:
+        raise DomainError(
+            "queueing.already_queued",
+            _("%(resident)s is already in the queue of every booth chosen.")
+            % {"resident": resident.full_name},
+        )
+    record_audit(
+        actor=issued_by,
+        action="queueing.ticket.issued",
+        target=visit_ticket,
+        data={"tickets": [t.label for t in issued]},
+    )
+    bump_board(visit.pk)
+    return visit_ticket
+
+
+# --- the booth ---------------------------------------------------------------------------
+
+
+def callable_tickets(booth: Booth, now: dt.datetime) -> QuerySet[Ticket]:
+    """Tickets the booth may call now, oldest first: waiting ones, and skipped ones
+    whose return time has come; never a resident busy at another booth."""
+    today = local_today(booth.visit.regency, now)
+    return (
+        Ticket.objects.filter(booth=booth, day=today)
+        .filter(
+            Q(status=Ticket.Status.WAITING) | Q(status=Ticket.Status.SKIPPED, return_at__lte=now)
+        )
+        .filter(visit_ticket__busy_with__isnull=True)
+        .order_by("queued_at", "id")
+    )
+
+
+def _claim_resident(ticket: Ticket) -> bool:
+    return (
+        VisitTicket.objects.filter(pk=ticket.visit_ticket_id, busy_with__isnull=True).update(
+            busy_with=ticket, updated_at=timezone.now()
+        )
+        == 1
+    )
+
+
+def _release_resident(ticket: Ticket) -> None:
+    VisitTicket.objects.filter(pk=ticket.visit_ticket_id, busy_with=ticket).update(
+        busy_with=None, updated_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def call_next(*, booth: Booth, actor: User, now: dt.datetime | None = None) -> Ticket | None:
+    """Call the oldest waiting ticket at the booth; None when nobody is waiting."""
+    moment = now or timezone.now()
+    _require_service_day(booth.visit, moment)
+    if not booth.is_open:
+        raise DomainError("queueing.booth_closed", _("This booth is closed."))
+    for candidate in list(callable_tickets(booth, moment)[:20]):
+        if not _claim_resident(candidate):
+            continue
+        changed = Ticket.objects.filter(
+            Q(status=Ticket.Status.WAITING) | Q(status=Ticket.Status.SKIPPED),
+            pk=candidate.pk,
+        ).update(
+            status=Ticket.Status.CALLED,
+            called_at=moment,
+            called_by=actor,
+            call_count=F("call_count") + 1,
+            updated_at=moment,
+        )
+        if changed != 1:
+            _release_resident(candidate)
+            continue
+        candidate.refresh_from_db()
+        record_audit(actor=actor, action="queueing.ticket.called", target=candidate)
+        bump_board(booth.visit_id)
+        return candidate
+    return None
+
+
+def _move(
+    ticket: Ticket,
+    *,
+    allowed: Sequence[str],
+    actor: User | None,
+    action: str,
+    release: bool = False,
+    **values: object,
+) -> Ticket:
+    changed = Ticket.objects.filter(pk=ticket.pk, status__in=list(allowed)).update(
+        updated_at=timezone.now(), **values
+    )
+    if changed != 1:
+        ticket.refresh_from_db(fields=["status"])
+        raise DomainError(
+            "queueing.bad_transition",
+            _("Ticket %(ticket)s is %(status)s; this step is not possible now.")
+            % {"ticket": ticket.label, "status": ticket.get_status_display().lower()},
+        )
+    if release:
+        _release_resident(ticket)
+    ticket.refresh_from_db()
+    record_audit(actor=actor, action=action, target=ticket)
+    bump_board(ticket.booth.visit_id)
+    return ticket
+
+
+@transaction.atomic
+def recall(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ticket:
+    """Call the same number again (the board and the voice repeat it)."""
+    return _move(
+        ticket,
+        allowed=[Ticket.Status.CALLED],
+        actor=actor,
+        action="queueing.ticket.recalled",
+        called_at=now or timezone.now(),
+        call_count=F("call_count") + 1,
+    )
+
+
+@transaction.atomic
+def skip(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ticket:
+    """The resident did not come: back in the queue after SKIP_RETURN_MINUTES, at most
+    MAX_SKIPS times; after that the ticket is cancelled as a no-show."""
+    moment = now or timezone.now()
+    if ticket.skip_count >= MAX_SKIPS:
+        return _move(
+            ticket,
+            allowed=[Ticket.Status.CALLED],
+            actor=actor,
+            action="queueing.ticket.no_show",
+            release=True,
+            status=Ticket.Status.CANCELLED,
+            finished_at=moment,
+        )
+    return _move(
+        ticket,
+        allowed=[Ticket.Status.CALLED],
+        actor=actor,
+        action="queueing.ticket.skipped",
+        release=True,
+        status=Ticket.Status.SKIPPED,
+        skip_count=F("skip_count") + 1,
+        return_at=moment + dt.timedelta(minutes=SKIP_RETURN_MINUTES),
+    )
+
+
+@transaction.atomic
+def hold(*, ticket: Ticket, actor: User) -> Ticket:
+    """Park a called or served ticket (the resident fetches a missing document); the
+    resident is free for other booths meanwhile."""
+    return _move(
+        ticket,
+        allowed=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        actor=actor,
+        action="queueing.ticket.held",
+        release=True,
+        status=Ticket.Status.HELD,
+    )
+
+
+@transaction.atomic
+def resume(*, ticket: Ticket, actor: User) -> Ticket:
+    """Put a held ticket back in the queue at its original place."""
+    return _move(
+        ticket,
+        allowed=[Ticket.Status.HELD],
+        actor=actor,
+        action="queueing.ticket.resumed",
+        status=Ticket.Status.WAITING,
+    )
+
+
+@transaction.atomic
+def start_service(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ticket:
+    return _move(
+        ticket,
+        allowed=[Ticket.Status.CALLED],
+        actor=actor,
+        action="queueing.ticket.started",
+        status=Ticket.Status.SERVING,
+        started_at=now or timezone.now(),
+    )
+
+
+def _check_target_booth(ticket: Ticket, to_booth: Booth) -> None:
+    if to_booth.visit_id != ticket.booth.visit_id:
+        raise DomainError("queueing.other_visit", _("That booth belongs to another visit."))
+    if to_booth.pk == ticket.booth_id:
+        raise DomainError("queueing.same_booth", _("Choose another booth."))
+    participation = to_booth.participation
+    if not to_booth.is_open or participation.attendance != Participation.Attendance.PRESENT:
+        raise DomainError(
+            "queueing.target_absent",
+            _("%(agency)s is not present at this visit; the resident cannot be sent there.")
+            % {"agency": participation.agency},
+        )
+
+
+def _new_ticket_at(
+    ticket: Ticket, to_booth: Booth, services: Sequence[Service], day: dt.date
+) -> Ticket:
+    new = Ticket.objects.create(
+        visit_ticket=ticket.visit_ticket,
+        booth=to_booth,
+        day=day,
+        number=_take_number(to_booth, day),
+        queued_at=ticket.queued_at,  # keeps the resident's place by original time
+        transferred_from=ticket,
+    )
+    new.services.set(services)
+    return new
+
+
+@transaction.atomic
+def transfer(
+    *,
+    ticket: Ticket,
+    to_booth: Booth,
+    actor: User,
+    services: Sequence[Service] = (),
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """Send the resident to another booth, keeping their place by original queue time.
+    Returns the new ticket."""
+    moment = now or timezone.now()
+    _check_target_booth(ticket, to_booth)
+    _move(
+        ticket,
+        allowed=[
+            Ticket.Status.WAITING,
+            Ticket.Status.CALLED,
+            Ticket.Status.SERVING,
+            Ticket.Status.HELD,
+        ],
+        actor=actor,
+        action="queueing.ticket.transferred",
+        release=True,
+        status=Ticket.Status.TRANSFERRED,
+        finished_at=moment,
+    )
+    return _new_ticket_at(ticket, to_booth, services, local_today(to_booth.visit.regency, moment))
+
+
+@transaction.atomic
+def finish_ticket(
+    *,
+    ticket: Ticket,
+    actor: User,
+    outcomes: Sequence[OutcomeInput],
+    now: dt.datetime | None = None,
+) -> list[ServiceRecord]:
+    """End the service with an outcome per service (several when the resident needed
+    several services of this agency). A referral opens a ticket at the other booth,
+    keeping the resident's place."""
+    moment = now or timezone.now()
+    ticket = Ticket.objects.select_related(
+        "booth__participation__agency", "booth__visit__regency", "visit_ticket__resident"
+    ).get(pk=ticket.pk)
+    if ticket.status not in {Ticket.Status.CALLED, Ticket.Status.SERVING}:
+        raise DomainError(
+            "queueing.not_called",
+            _("Ticket %(ticket)s has not been called; call it before recording the outcome.")
+            % {"ticket": ticket.label},
+        )
+    for outcome in outcomes:
+        if outcome.referred_to is not None:
+            _check_target_booth(ticket, outcome.referred_to)
+    records = record_outcomes(
+        ticket=ticket,
+        outcomes=outcomes,
+        actor=actor,
+        today=local_today(ticket.booth.visit.regency, moment),
+    )
+    _move(
+        ticket,
+        allowed=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        actor=actor,
+        action="queueing.ticket.finished",
+        release=True,
+        status=Ticket.Status.DONE,
+        started_at=ticket.started_at or ticket.called_at or moment,
+        finished_at=moment,
+    )
+    day = local_today(ticket.booth.visit.regency, moment)
+    for outcome in outcomes:
+        if outcome.referred_to is not None:
+            _new_ticket_at(ticket, outcome.referred_to, [], day)
+    return records
+
+
+@transaction.atomic
+def carry_over(*, visit: Visit, actor: User, now: dt.datetime | None = None) -> int:
+    """On day two, give every ticket left unserved on an earlier day a number for
+    today, in their original order. Returns how many were carried."""
+    moment = now or timezone.now()
+    today = _require_service_day(visit, moment)
+    left = (
+        Ticket.objects.filter(
+            booth__visit=visit,
+            day__lt=today,
+            status__in=[Ticket.Status.WAITING, Ticket.Status.SKIPPED, Ticket.Status.HELD],
+        )
+        .select_related("booth", "visit_ticket")
+        .prefetch_related("services")
+        .order_by("booth_id", "queued_at", "id")
+    )
+    count = 0
+    for ticket in left:
+        changed = Ticket.objects.filter(pk=ticket.pk, status=ticket.status).update(
+            status=Ticket.Status.TRANSFERRED, finished_at=moment, updated_at=moment
+        )
+        if changed == 1:
+            _new_ticket_at(ticket, ticket.booth, list(ticket.services.all()), today)
+            count += 1
+    record_audit(
+        actor=actor, action="queueing.tickets.carried", target=visit, data={"count": count}
+    )
+    bump_board(visit.pk)
+    return count
+
+
+def local_time(visit: Visit, moment: dt.datetime | None = None) -> dt.datetime:
+    return local_now(visit.regency, moment)
