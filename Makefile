@@ -49,7 +49,10 @@ run: $(STAMP) compiled-messages | var
 	@echo
 	@echo "Bujian is running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@echo
-	exec $(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	@# The background worker (Excel imports) runs beside the web server and stops with it.
+	$(MANAGE) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 # DATABASE_URL, when set, reaches pytest through the environment (settings read it).
 test: $(STAMP) compiled-messages

@@ -100,6 +100,14 @@ def client_for(user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_inline(settings: pytest.FixtureRequest) -> None:
+    """Background tasks run at once in tests, in the test's transaction."""
+    settings.TASKS = {  # type: ignore[attr-defined]
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+
+
+@pytest.fixture(autouse=True)
 def _private_cache(settings: pytest.FixtureRequest) -> None:
     """Each test its own in-memory cache: no board version leaks between tests."""
     settings.CACHES = {  # type: ignore[attr-defined]

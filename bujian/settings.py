@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "bujian.core",
     "bujian.accounts",
     "bujian.regions",
@@ -154,6 +156,20 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": env_str("BUJIAN_CACHE_DIR", str(VAR_DIR / "cache")),
         "TIMEOUT": None,
+    }
+}
+
+# Background work (large Excel imports; later the planner) runs in `manage.py db_worker`,
+# which `make run` starts beside the web server. BUJIAN_TASKS_IMMEDIATE=true runs tasks
+# inside the request instead (tests, or a machine where no worker can run).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env_bool("BUJIAN_TASKS_IMMEDIATE", default=False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
     }
 }
 
