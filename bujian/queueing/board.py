@@ -1,13 +1,18 @@
 """The change counter behind every queue screen.
 
-Each queue change bumps a per-visit version in the cache, after the transaction
-commits. Boards and status pages poll with the version they have (ETag): while it
-has not moved, the answer is 304 and the database is not touched. The cache is
-shared by every worker process (file-based on a field laptop, Redis or the
-database cache on a server; see CACHES in settings).
+Each queue change stamps a new version for its visit in the cache, after the
+transaction commits. Boards and status pages poll with the version they have (ETag):
+while it has not moved, the answer is 304 and the database is not touched. The cache
+is shared by every worker process (a file cache on the field laptop; see CACHES).
+
+A version is a fresh nanosecond timestamp, not an increment: an increment is a
+read-modify-write that two processes can interleave and lose, leaving a board on a
+version that silently stopped matching the data; a fresh stamp per change cannot.
 """
 
 from __future__ import annotations
+
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -18,29 +23,14 @@ def _key(visit_id: int) -> str:
 
 
 def board_version(visit_id: int) -> int:
+    """The visit's current version; a cache miss (first poll, restart) starts one."""
     version = cache.get(_key(visit_id))
     if version is None:
-        # First poll after a restart: start at a value no client can hold.
-        import time
-
-        version = int(time.time() * 1000)
-        cache.add(_key(visit_id), version, timeout=None)
-        version = cache.get(_key(visit_id), version)
+        cache.add(_key(visit_id), time.time_ns(), timeout=None)
+        version = cache.get(_key(visit_id))
     return int(version)
 
 
 def bump_board(visit_id: int) -> None:
     """Mark the visit's queue as changed once the current transaction commits."""
-
-    def bump() -> None:
-        key = _key(visit_id)
-        try:
-            cache.incr(key)
-        except ValueError:
-            board_version(visit_id)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, board_version(visit_id) + 1, timeout=None)
-
-    transaction.on_commit(bump)
+    transaction.on_commit(lambda: cache.set(_key(visit_id), time.time_ns(), timeout=None))
