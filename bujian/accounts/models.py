@@ -76,3 +76,25 @@ class User(AbstractUser):
     def sees_whole_regency(self) -> bool:
         """Program admins and leadership read everything in their regency."""
         return self.is_superuser or self.role in {self.Role.PROGRAM_ADMIN, self.Role.LEADERSHIP}
+
+
+class ApiToken(models.Model):
+    """A bearer token for the staff API (field devices, scripts, the benchmark).
+    Only the SHA-256 of the token is stored; the token is shown once when made."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("To recognise the token."))
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
