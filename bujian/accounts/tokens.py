@@ -15,7 +15,7 @@ from ninja.security import HttpBearer
 from bujian.accounts.models import ApiToken, User
 from bujian.core.audit import record_audit
 
-TOKEN_PREFIX = "bjn_"
+TOKEN_PREFIX = "bjn_"  # noqa: S105 (a fixed label, not a secret)
 # A token's user is remembered this long per process, so a busy booth client costs no
 # lookup per request; a revoked token stops working within this time.
 _CACHE_SECONDS = 30.0
