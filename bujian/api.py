@@ -9,6 +9,7 @@ page is off because ninja's Swagger UI loads its scripts from a CDN; the schema 
 from ninja import NinjaAPI
 
 from bujian.agencies.api import router as agencies_router
+from bujian.queueing.api import router as queue_router
 from bujian.regions.api import router as regions_router
 from bujian.visits.api import router as visits_router
 
@@ -26,3 +27,4 @@ api = NinjaAPI(
 api.add_router("/regions", regions_router)
 api.add_router("", agencies_router)
 api.add_router("/visits", visits_router)
+api.add_router("/queue", queue_router)

@@ -1,0 +1,294 @@
+"""The staff queue API under /api/v1/queue: what the desk and booth screens do, for
+field devices, scripts and the benchmark. Bearer token or staff session; every call
+is scoped like the pages (404 outside the user's scope, 403 without the right)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Literal
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.security import django_auth
+
+from bujian.accounts.models import User
+from bujian.accounts.tokens import TokenAuth
+from bujian.agencies.models import Service
+from bujian.core.errors import DomainError
+from bujian.queueing import actions
+from bujian.queueing.models import Ticket, VisitTicket
+from bujian.records.actions import OutcomeInput
+from bujian.residents.models import Resident
+from bujian.visits.models import Booth, Participation, Visit
+from bujian.visits.queries import get_visit_for_staff, operable_agency_ids, visible_visits
+
+router = Router(tags=["queue"], auth=[TokenAuth(), django_auth])
+
+
+class ErrorOut(Schema):
+    code: str = ""
+    detail: str
+
+
+class TicketOut(Schema):
+    id: int
+    label: str
+    booth_id: int
+    booth_name: str
+    status: str
+    queued_at: dt.datetime
+    called_at: dt.datetime | None
+    call_count: int
+
+
+class VisitTicketOut(Schema):
+    uuid: UUID
+    visit_id: int
+    resident_id: int
+    tickets: list[TicketOut]
+
+
+class IssueIn(Schema):
+    resident_id: int
+    service_codes: list[str]
+
+
+class TransferIn(Schema):
+    booth_id: int
+    service_codes: list[str] = []
+
+
+class OutcomeIn(Schema):
+    service_code: str
+    outcome: Literal["completed", "in_process", "rejected", "referred"]
+    document_number: str = ""
+    promised_date: dt.date | None = None
+    rejection_reason: str = ""
+    referred_to_booth_id: int | None = None
+    notes: str = ""
+
+
+class FinishIn(Schema):
+    outcomes: list[OutcomeIn]
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user if hasattr(request, "user") else None
+    if not isinstance(user, User):
+        raise HttpError(401, "Unauthorized")
+    return user
+
+
+def _ticket_out(ticket: Ticket) -> TicketOut:
+    return TicketOut(
+        id=ticket.pk,
+        label=ticket.label,
+        booth_id=ticket.booth_id,
+        booth_name=ticket.booth.name,
+        status=ticket.status,
+        queued_at=ticket.queued_at,
+        called_at=ticket.called_at,
+        call_count=ticket.call_count,
+    )
+
+
+def _visit_ticket_out(visit_ticket: VisitTicket) -> VisitTicketOut:
+    tickets = visit_ticket.tickets.select_related("booth").order_by("booth__prefix", "id")
+    return VisitTicketOut(
+        uuid=visit_ticket.uuid,
+        visit_id=visit_ticket.visit_id,
+        resident_id=visit_ticket.resident_id,
+        tickets=[_ticket_out(t) for t in tickets],
+    )
+
+
+def _domain(error: DomainError) -> HttpError:
+    return HttpError(409, f"{error.code}: {error.message}")
+
+
+def _booth(user: User, booth_id: int) -> Booth:
+    """A booth the user may work: 404 outside their scope, 403 for read-only roles."""
+    booth = (
+        Booth.objects.select_related("visit__regency", "participation__agency")
+        .filter(pk=booth_id, visit__in=visible_visits(user))
+        .first()
+    )
+    if booth is None:
+        raise Http404
+    operable = operable_agency_ids(user)
+    if operable is not None and booth.participation.agency_id not in operable:
+        if user.is_agency_operator:
+            raise Http404
+        raise PermissionDenied
+    return booth
+
+
+def _ticket(user: User, ticket_id: int) -> Ticket:
+    ticket = (
+        Ticket.objects.select_related("booth__visit__regency", "visit_ticket")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None:
+        raise Http404
+    _booth(user, ticket.booth_id)
+    return ticket
+
+
+def _desk_visit(user: User, visit_id: int) -> Visit:
+    visit = get_visit_for_staff(user, visit_id)
+    if user.is_program_admin:
+        return visit
+    if (
+        user.is_agency_operator
+        and Participation.objects.filter(
+            visit=visit,
+            agency__in=user.agencies.all(),
+            attendance=Participation.Attendance.PRESENT,
+        ).exists()
+    ):
+        return visit
+    raise PermissionDenied
+
+
+@router.post(
+    "/visits/{visit_id}/tickets",
+    response={201: VisitTicketOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Issue a visit ticket (a number at each booth needed)",
+)
+def issue(request: HttpRequest, visit_id: int, payload: IssueIn) -> Status[VisitTicketOut]:
+    user = _user(request)
+    visit = _desk_visit(user, visit_id)
+    resident = Resident.objects.filter(pk=payload.resident_id).first()
+    if resident is None:
+        raise Http404
+    services = list(Service.objects.active().filter(code__in=payload.service_codes))
+    if len(services) != len(set(payload.service_codes)):
+        raise HttpError(422, "Unknown service code.")
+    try:
+        visit_ticket = actions.issue_visit_ticket(
+            visit=visit, resident=resident, services=services, issued_by=user
+        )
+    except DomainError as error:
+        raise _domain(error) from error
+    return Status(201, _visit_ticket_out(visit_ticket))
+
+
+@router.get("/visit-tickets/{uuid}", response={200: VisitTicketOut, 404: ErrorOut})
+def visit_ticket_detail(request: HttpRequest, uuid: UUID) -> VisitTicketOut:
+    user = _user(request)
+    visit_ticket = VisitTicket.objects.filter(uuid=uuid, visit__in=visible_visits(user)).first()
+    if visit_ticket is None:
+        raise Http404
+    return _visit_ticket_out(visit_ticket)
+
+
+@router.post(
+    "/booths/{booth_id}/call-next",
+    response={200: TicketOut, 204: None, 404: ErrorOut, 409: ErrorOut},
+    summary="Call the next waiting ticket at a booth (204 when nobody waits)",
+)
+def call_next(request: HttpRequest, booth_id: int) -> TicketOut | Status[None]:
+    user = _user(request)
+    booth = _booth(user, booth_id)
+    try:
+        ticket = actions.call_next(booth=booth, actor=user)
+    except DomainError as error:
+        raise _domain(error) from error
+    if ticket is None:
+        return Status(204, None)
+    ticket.booth = booth
+    return _ticket_out(ticket)
+
+
+@router.post(
+    "/tickets/{ticket_id}/transfer",
+    response={200: TicketOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Send the resident to another booth, keeping their place",
+)
+def transfer(request: HttpRequest, ticket_id: int, payload: TransferIn) -> TicketOut:
+    user = _user(request)
+    ticket = _ticket(user, ticket_id)
+    to_booth = Booth.objects.filter(pk=payload.booth_id, visit_id=ticket.booth.visit_id).first()
+    if to_booth is None:
+        raise Http404
+    services = list(Service.objects.filter(code__in=payload.service_codes))
+    try:
+        new = actions.transfer(ticket=ticket, to_booth=to_booth, actor=user, services=services)
+    except DomainError as error:
+        raise _domain(error) from error
+    return _ticket_out(new)
+
+
+@router.post(
+    "/tickets/{ticket_id}/finish",
+    response={200: TicketOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Finish a called ticket with an outcome per service",
+)
+def finish(request: HttpRequest, ticket_id: int, payload: FinishIn) -> TicketOut:
+    user = _user(request)
+    ticket = _ticket(user, ticket_id)
+    services = {
+        s.code: s
+        for s in Service.objects.filter(code__in=[o.service_code for o in payload.outcomes])
+    }
+    booths = {
+        b.pk: b
+        for b in Booth.objects.filter(
+            visit_id=ticket.booth.visit_id,
+            pk__in=[o.referred_to_booth_id for o in payload.outcomes if o.referred_to_booth_id],
+        ).select_related("participation__agency")
+    }
+    outcomes = []
+    for item in payload.outcomes:
+        service = services.get(item.service_code)
+        if service is None:
+            raise HttpError(422, f"Unknown service code {item.service_code}.")
+        outcomes.append(
+            OutcomeInput(
+                service=service,
+                outcome=item.outcome,
+                document_number=item.document_number,
+                promised_date=item.promised_date,
+                rejection_reason=item.rejection_reason,
+                referred_to=booths.get(item.referred_to_booth_id or 0),
+                notes=item.notes,
+            )
+        )
+    try:
+        actions.finish_ticket(ticket=ticket, actor=user, outcomes=outcomes)
+    except DomainError as error:
+        raise _domain(error) from error
+    ticket.refresh_from_db()
+    return _ticket_out(ticket)
+
+
+# Registered after transfer and finish: {step} would otherwise swallow their paths.
+_STEPS: dict[str, Callable[..., Ticket]] = {
+    "recall": actions.recall,
+    "skip": actions.skip,
+    "hold": actions.hold,
+    "resume": actions.resume,
+    "start": actions.start_service,
+}
+
+
+@router.post(
+    "/tickets/{ticket_id}/{step}",
+    response={200: TicketOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Move a ticket: recall, skip, hold, resume or start",
+)
+def move(
+    request: HttpRequest, ticket_id: int, step: Literal["recall", "skip", "hold", "resume", "start"]
+) -> TicketOut:
+    user = _user(request)
+    ticket = _ticket(user, ticket_id)
+    try:
+        ticket = _STEPS[step](ticket=ticket, actor=user)
+    except DomainError as error:
+        raise _domain(error) from error
+    return _ticket_out(ticket)

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from bujian.accounts.models import User
+from bujian.accounts.tokens import create_api_token
+from bujian.agencies.models import Agency, Service
+from bujian.agencies.tests.factories import ServiceFactory
+from bujian.queueing.models import Ticket
+from bujian.records.models import Document, ServiceRecord
+from bujian.regions.models import Regency, Village
+from bujian.residents.models import Resident
+from bujian.visits import actions as visit_actions
+from bujian.visits.models import Booth, Visit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ktp(disdukcapil: Agency) -> Service:
+    return ServiceFactory.create(agency=disdukcapil, code="DUK-KTP-CETAK", name="Cetak KTP-el")
+
+
+@pytest.fixture
+def pkb(samsat: Agency) -> Service:
+    return ServiceFactory.create(agency=samsat, code="PKB-TAHUNAN", name="PKB tahunan")
+
+
+@pytest.fixture
+def day_visit(
+    regency: Regency, village: Village, budi: User, disdukcapil: Agency, samsat: Agency
+) -> Visit:
+    from bujian.queueing.actions import open_booth
+
+    today = visit_actions.local_today(regency)
+    visit = visit_actions.plan_visit(
+        regency=regency, village=village, start_date=today, end_date=today, created_by=budi
+    )
+    visit_actions.invite_agency(visit=visit, agency=samsat, actor=budi)
+    visit_actions.announce_visit(visit=visit, actor=budi)
+    for agency in (disdukcapil, samsat):
+        visit_actions.check_in(visit=visit, agency=agency, actor=budi)
+        open_booth(participation=visit.participations.get(agency=agency), actor=budi)
+    return visit
+
+
+@pytest.fixture
+def resident(village: Village) -> Resident:
+    return Resident.objects.create(
+        national_id="1701054506900003",
+        full_name="Rahmawati",
+        sex=Resident.Sex.FEMALE,
+        birth_date=dt.date(1990, 6, 5),
+        village=village,
+    )
+
+
+def bearer(user: User) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=user, name='test')}"}
+
+
+def test_anonymous_calls_are_refused(client: Client, day_visit: Visit) -> None:
+    booth = Booth.objects.first()
+    assert booth is not None
+    response = client.post(f"/api/v1/queue/booths/{booth.pk}/call-next")
+    assert response.status_code == 401
+
+
+def test_issue_call_and_finish_through_the_api(
+    day_visit: Visit, resident: Resident, siti: User, ktp: Service, pkb: Service
+) -> None:
+    client = Client()
+    response = client.post(
+        f"/api/v1/queue/visits/{day_visit.pk}/tickets",
+        {"resident_id": resident.pk, "service_codes": [ktp.code, pkb.code]},
+        content_type="application/json",
+        **bearer(siti),
+    )
+    assert response.status_code == 201, response.content
+    labels = sorted(t["label"] for t in response.json()["tickets"])
+    assert labels == ["A-001", "B-001"]
+
+    booth = Booth.objects.get(participation__agency=ktp.agency)
+    called = client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(siti))
+    assert called.status_code == 200
+    ticket_id = called.json()["id"]
+    assert called.json()["status"] == "called"
+    assert (
+        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(siti)).status_code == 204
+    )
+
+    finished = client.post(
+        f"/api/v1/queue/tickets/{ticket_id}/finish",
+        {
+            "outcomes": [
+                {"service_code": ktp.code, "outcome": "completed", "document_number": "1701-KTP-1"}
+            ]
+        },
+        content_type="application/json",
+        **bearer(siti),
+    )
+    assert finished.status_code == 200, finished.content
+    assert finished.json()["status"] == "done"
+    assert ServiceRecord.objects.get().outcome == ServiceRecord.Outcome.COMPLETED
+    assert Document.objects.get().status == Document.Status.READY
+
+
+def test_finishing_an_uncalled_ticket_is_a_conflict(
+    day_visit: Visit, resident: Resident, siti: User, ktp: Service
+) -> None:
+    client = Client()
+    client.post(
+        f"/api/v1/queue/visits/{day_visit.pk}/tickets",
+        {"resident_id": resident.pk, "service_codes": [ktp.code]},
+        content_type="application/json",
+        **bearer(siti),
+    )
+    ticket = Ticket.objects.get()
+    response = client.post(
+        f"/api/v1/queue/tickets/{ticket.pk}/finish",
+        {"outcomes": [{"service_code": ktp.code, "outcome": "completed"}]},
+        content_type="application/json",
+        **bearer(siti),
+    )
+    assert response.status_code == 409
+    assert "queueing.not_called" in response.json()["detail"]
+    assert not ServiceRecord.objects.exists()
+
+
+def test_samsat_operator_cannot_call_disdukcapils_queue(
+    day_visit: Visit, andi: User, bupati: User, disdukcapil: Agency
+) -> None:
+    booth = Booth.objects.get(participation__agency=disdukcapil)
+    client = Client()
+    assert (
+        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(andi)).status_code == 404
+    )
+    assert (
+        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(bupati)).status_code
+        == 403
+    )
+
+
+def test_steps_move_a_ticket(
+    day_visit: Visit, resident: Resident, siti: User, ktp: Service
+) -> None:
+    client = Client()
+    client.post(
+        f"/api/v1/queue/visits/{day_visit.pk}/tickets",
+        {"resident_id": resident.pk, "service_codes": [ktp.code]},
+        content_type="application/json",
+        **bearer(siti),
+    )
+    booth = Booth.objects.get(participation__agency=ktp.agency)
+    ticket_id = client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(siti)).json()[
+        "id"
+    ]
+    recalled = client.post(f"/api/v1/queue/tickets/{ticket_id}/recall", **bearer(siti))
+    assert recalled.json()["call_count"] == 2
+    started = client.post(f"/api/v1/queue/tickets/{ticket_id}/start", **bearer(siti))
+    assert started.json()["status"] == "serving"
+    again = client.post(f"/api/v1/queue/tickets/{ticket_id}/start", **bearer(siti))
+    assert again.status_code == 409
+
+
+def test_the_schema_documents_the_queue_endpoints(client: Client) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/queue/booths/{booth_id}/call-next" in paths
+    assert "/api/v1/queue/tickets/{ticket_id}/finish" in paths
