@@ -59,7 +59,7 @@ def resident(village: Village) -> Resident:
 
 
 def bearer(user: User) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {create_api_token(user=user, name='test')}"}
+    return {"Authorization": f"Bearer {create_api_token(user=user, name='test')}"}
 
 
 def test_anonymous_calls_are_refused(client: Client, day_visit: Visit) -> None:
@@ -77,19 +77,20 @@ def test_issue_call_and_finish_through_the_api(
         f"/api/v1/queue/visits/{day_visit.pk}/tickets",
         {"resident_id": resident.pk, "service_codes": [ktp.code, pkb.code]},
         content_type="application/json",
-        **bearer(siti),
+        headers=bearer(siti),
     )
     assert response.status_code == 201, response.content
     labels = sorted(t["label"] for t in response.json()["tickets"])
     assert labels == ["A-001", "B-001"]
 
     booth = Booth.objects.get(participation__agency=ktp.agency)
-    called = client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(siti))
+    called = client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", headers=bearer(siti))
     assert called.status_code == 200
     ticket_id = called.json()["id"]
     assert called.json()["status"] == "called"
     assert (
-        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(siti)).status_code == 204
+        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", headers=bearer(siti)).status_code
+        == 204
     )
 
     finished = client.post(
@@ -100,7 +101,7 @@ def test_issue_call_and_finish_through_the_api(
             ]
         },
         content_type="application/json",
-        **bearer(siti),
+        headers=bearer(siti),
     )
     assert finished.status_code == 200, finished.content
     assert finished.json()["status"] == "done"
@@ -116,14 +117,14 @@ def test_finishing_an_uncalled_ticket_is_a_conflict(
         f"/api/v1/queue/visits/{day_visit.pk}/tickets",
         {"resident_id": resident.pk, "service_codes": [ktp.code]},
         content_type="application/json",
-        **bearer(siti),
+        headers=bearer(siti),
     )
     ticket = Ticket.objects.get()
     response = client.post(
         f"/api/v1/queue/tickets/{ticket.pk}/finish",
         {"outcomes": [{"service_code": ktp.code, "outcome": "completed"}]},
         content_type="application/json",
-        **bearer(siti),
+        headers=bearer(siti),
     )
     assert response.status_code == 409
     assert "queueing.not_called" in response.json()["detail"]
@@ -136,10 +137,13 @@ def test_samsat_operator_cannot_call_disdukcapils_queue(
     booth = Booth.objects.get(participation__agency=disdukcapil)
     client = Client()
     assert (
-        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(andi)).status_code == 404
+        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", headers=bearer(andi)).status_code
+        == 404
     )
     assert (
-        client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(bupati)).status_code
+        client.post(
+            f"/api/v1/queue/booths/{booth.pk}/call-next", headers=bearer(bupati)
+        ).status_code
         == 403
     )
 
@@ -152,17 +156,17 @@ def test_steps_move_a_ticket(
         f"/api/v1/queue/visits/{day_visit.pk}/tickets",
         {"resident_id": resident.pk, "service_codes": [ktp.code]},
         content_type="application/json",
-        **bearer(siti),
+        headers=bearer(siti),
     )
     booth = Booth.objects.get(participation__agency=ktp.agency)
-    ticket_id = client.post(f"/api/v1/queue/booths/{booth.pk}/call-next", **bearer(siti)).json()[
-        "id"
-    ]
-    recalled = client.post(f"/api/v1/queue/tickets/{ticket_id}/recall", **bearer(siti))
+    ticket_id = client.post(
+        f"/api/v1/queue/booths/{booth.pk}/call-next", headers=bearer(siti)
+    ).json()["id"]
+    recalled = client.post(f"/api/v1/queue/tickets/{ticket_id}/recall", headers=bearer(siti))
     assert recalled.json()["call_count"] == 2
-    started = client.post(f"/api/v1/queue/tickets/{ticket_id}/start", **bearer(siti))
+    started = client.post(f"/api/v1/queue/tickets/{ticket_id}/start", headers=bearer(siti))
     assert started.json()["status"] == "serving"
-    again = client.post(f"/api/v1/queue/tickets/{ticket_id}/start", **bearer(siti))
+    again = client.post(f"/api/v1/queue/tickets/{ticket_id}/start", headers=bearer(siti))
     assert again.status_code == 409
 
 
