@@ -65,3 +65,18 @@ def test_guard_catches_a_javascript_exception(
 
     with pytest.raises(PageProblem, match="boom"):
         page_guard.check()
+
+
+def test_the_stylesheet_parses_whole(page: Page, live_url: str) -> None:
+    """A stray comment end once left the browser with no rules at all; the page still
+    loaded the file with status 200, so only parsing shows it."""
+    page.goto(live_url + "/")
+    rules = page.evaluate(
+        "[...document.styleSheets].filter(s => (s.href || '').includes('app.css'))"
+        ".map(s => s.cssRules.length)[0]"
+    )
+    assert rules > 100
+    primary = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--color-primary').trim()"
+    )
+    assert primary
