@@ -9,6 +9,14 @@ Concurrency, on SQLite and PostgreSQL alike:
   the old state: on PostgreSQL the second of two racing callers waits for the first's
   row lock and then matches nothing; on SQLite IMMEDIATE transactions run one at a
   time. So no ticket is called twice and no resident is called at two booths.
+- every other move is an UPDATE filtered on the statuses it may start from
+  (``_move``): a double click or a second operator gets a DomainError and changes
+  nothing; ``call_next(unless_busy=True)`` (the booth screen) also refuses a second
+  call while the operator still has a resident at the counter.
+
+A transfer, a referral or a carry-over queues the resident at the other booth (or
+day) with their original ``queued_at``, so they keep their place; when they already
+wait there, that ticket is kept instead of a second one.
 """
 
 from __future__ import annotations
@@ -167,7 +175,7 @@ def issue_visit_ticket(
         defaults={"registration": registration, "issued_by": issued_by},
     )
     already = set(
-        Ticket.objects.filter(visit_ticket=visit_ticket, status__in=ACTIVE).values_list(
+        Ticket.objects.filter(visit_ticket=visit_ticket, day=today, status__in=ACTIVE).values_list(
             "booth_id", flat=True
         )
     )
@@ -203,15 +211,18 @@ def issue_visit_ticket(
 # --- the booth ---------------------------------------------------------------------------
 
 
+def _returned(moment: dt.datetime) -> Q:
+    """Waiting tickets, and skipped ones whose return time has come."""
+    return Q(status=Ticket.Status.WAITING) | Q(status=Ticket.Status.SKIPPED, return_at__lte=moment)
+
+
 def callable_tickets(booth: Booth, now: dt.datetime) -> QuerySet[Ticket]:
     """Tickets the booth may call now, oldest first: waiting ones, and skipped ones
     whose return time has come; never a resident busy at another booth."""
     today = local_today(booth.visit.regency, now)
     return (
         Ticket.objects.filter(booth=booth, day=today)
-        .filter(
-            Q(status=Ticket.Status.WAITING) | Q(status=Ticket.Status.SKIPPED, return_at__lte=now)
-        )
+        .filter(_returned(now))
         .filter(visit_ticket__busy_with__isnull=True)
         .order_by("queued_at", "id")
     )
@@ -232,20 +243,50 @@ def _release_resident(ticket: Ticket) -> None:
     )
 
 
+def _in_progress_by(booth: Booth, actor: User) -> Ticket | None:
+    return (
+        Ticket.objects.filter(
+            booth=booth,
+            called_by=actor,
+            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+        )
+        .select_related("booth")
+        .first()
+    )
+
+
 @transaction.atomic
-def call_next(*, booth: Booth, actor: User, now: dt.datetime | None = None) -> Ticket | None:
-    """Call the oldest waiting ticket at the booth; None when nobody is waiting."""
+def call_next(
+    *,
+    booth: Booth,
+    actor: User,
+    now: dt.datetime | None = None,
+    unless_busy: bool = False,
+) -> Ticket | None:
+    """Call the oldest callable ticket at the booth; None when nobody is waiting.
+
+    With ``unless_busy`` (the booth screen) the call is refused while the actor still
+    has a called or served ticket at this booth, so a double click calls one resident,
+    not two. The actor's row is locked first (PostgreSQL; on SQLite the IMMEDIATE
+    transaction already runs callers one at a time), so two requests of one operator
+    cannot both pass that check."""
     moment = now or timezone.now()
     _require_service_day(booth.visit, moment)
     if not booth.is_open:
         raise DomainError("queueing.booth_closed", _("This booth is closed."))
+    if unless_busy:
+        list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
+        current = _in_progress_by(booth, actor)
+        if current is not None:
+            raise DomainError(
+                "queueing.still_serving",
+                _("Finish, skip or hold ticket %(ticket)s before calling the next one.")
+                % {"ticket": current.label},
+            )
     for candidate in list(callable_tickets(booth, moment)[:20]):
         if not _claim_resident(candidate):
-            continue
-        changed = Ticket.objects.filter(
-            Q(status=Ticket.Status.WAITING) | Q(status=Ticket.Status.SKIPPED),
-            pk=candidate.pk,
-        ).update(
+            continue  # called at another booth meanwhile
+        changed = Ticket.objects.filter(_returned(moment), pk=candidate.pk).update(
             status=Ticket.Status.CALLED,
             called_at=moment,
             called_by=actor,
@@ -253,7 +294,7 @@ def call_next(*, booth: Booth, actor: User, now: dt.datetime | None = None) -> T
             updated_at=moment,
         )
         if changed != 1:
-            _release_resident(candidate)
+            _release_resident(candidate)  # another operator of this booth was faster
             continue
         candidate.refresh_from_db()
         record_audit(actor=actor, action="queueing.ticket.called", target=candidate)
@@ -304,9 +345,10 @@ def recall(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ti
 
 @transaction.atomic
 def skip(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ticket:
-    """The resident did not come: back in the queue after SKIP_RETURN_MINUTES, at most
-    MAX_SKIPS times; after that the ticket is cancelled as a no-show."""
+    """The resident did not come: back in the queue after SKIP_RETURN_MINUTES, at its
+    original place, at most MAX_SKIPS times; the next skip cancels it as a no-show."""
     moment = now or timezone.now()
+    ticket.refresh_from_db(fields=["skip_count"])
     if ticket.skip_count >= MAX_SKIPS:
         return _move(
             ticket,
@@ -372,7 +414,7 @@ def _check_target_booth(ticket: Ticket, to_booth: Booth) -> None:
         raise DomainError("queueing.other_visit", _("That booth belongs to another visit."))
     if to_booth.pk == ticket.booth_id:
         raise DomainError("queueing.same_booth", _("Choose another booth."))
-    participation = to_booth.participation
+    participation = Participation.objects.select_related("agency").get(pk=to_booth.participation_id)
     if not to_booth.is_open or participation.attendance != Participation.Attendance.PRESENT:
         raise DomainError(
             "queueing.target_absent",
@@ -384,8 +426,26 @@ def _check_target_booth(ticket: Ticket, to_booth: Booth) -> None:
 def _new_ticket_at(
     ticket: Ticket, to_booth: Booth, services: Sequence[Service], day: dt.date
 ) -> Ticket:
+    """Queue the resident at ``to_booth`` at the place their first ticket gave them
+    (``queued_at`` is kept). When they already have an open ticket there today, that
+    one gets the services and, if it is still waiting, the earlier place."""
+    existing = (
+        Ticket.objects.filter(
+            visit_ticket_id=ticket.visit_ticket_id, booth=to_booth, day=day, status__in=ACTIVE
+        )
+        .exclude(pk=ticket.pk)
+        .first()
+    )
+    if existing is not None:
+        if existing.queued_at > ticket.queued_at:
+            Ticket.objects.filter(
+                pk=existing.pk, status__in=[Ticket.Status.WAITING, Ticket.Status.HELD]
+            ).update(queued_at=ticket.queued_at, updated_at=timezone.now())
+        existing.services.add(*services)
+        existing.refresh_from_db()
+        return existing
     new = Ticket.objects.create(
-        visit_ticket=ticket.visit_ticket,
+        visit_ticket_id=ticket.visit_ticket_id,
         booth=to_booth,
         day=day,
         number=_take_number(to_booth, day),
@@ -405,8 +465,8 @@ def transfer(
     services: Sequence[Service] = (),
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Send the resident to another booth, keeping their place by original queue time.
-    Returns the new ticket."""
+    """Send the resident to another booth (of an agency present at the visit), keeping
+    their place by original queue time. Returns the ticket at the other booth."""
     moment = now or timezone.now()
     _check_target_booth(ticket, to_booth)
     _move(
@@ -435,8 +495,11 @@ def finish_ticket(
     now: dt.datetime | None = None,
 ) -> list[ServiceRecord]:
     """End the service with an outcome per service (several when the resident needed
-    several services of this agency). A referral opens a ticket at the other booth,
-    keeping the resident's place."""
+    several services of this agency). A referral queues the resident at the other
+    booth, keeping their place; the resident is free for other booths again.
+
+    The ticket is claimed first (status still called or serving), so a double click
+    or a second operator gets a DomainError and writes nothing."""
     moment = now or timezone.now()
     ticket = Ticket.objects.select_related(
         "booth__participation__agency", "booth__visit__regency", "visit_ticket__resident"
@@ -447,15 +510,14 @@ def finish_ticket(
             _("Ticket %(ticket)s has not been called; call it before recording the outcome.")
             % {"ticket": ticket.label},
         )
-    for outcome in outcomes:
-        if outcome.referred_to is not None:
-            _check_target_booth(ticket, outcome.referred_to)
-    records = record_outcomes(
-        ticket=ticket,
-        outcomes=outcomes,
-        actor=actor,
-        today=local_today(ticket.booth.visit.regency, moment),
-    )
+    referrals = [
+        outcome.referred_to
+        for outcome in outcomes
+        if outcome.outcome == ServiceRecord.Outcome.REFERRED and outcome.referred_to is not None
+    ]
+    for booth in referrals:
+        _check_target_booth(ticket, booth)
+    today = local_today(ticket.booth.visit.regency, moment)
     _move(
         ticket,
         allowed=[Ticket.Status.CALLED, Ticket.Status.SERVING],
@@ -466,26 +528,41 @@ def finish_ticket(
         started_at=ticket.started_at or ticket.called_at or moment,
         finished_at=moment,
     )
-    day = local_today(ticket.booth.visit.regency, moment)
-    for outcome in outcomes:
-        if outcome.referred_to is not None:
-            _new_ticket_at(ticket, outcome.referred_to, [], day)
+    records = record_outcomes(ticket=ticket, outcomes=outcomes, actor=actor, today=today)
+    seen: set[int] = set()
+    for booth in referrals:
+        if booth.pk not in seen:
+            seen.add(booth.pk)
+            _new_ticket_at(ticket, booth, [], today)
     return records
+
+
+CARRIED = [
+    Ticket.Status.WAITING,
+    Ticket.Status.SKIPPED,
+    Ticket.Status.HELD,
+    # Left called or in service when the hall closed: the resident must not stay
+    # "busy" at that booth, so these are carried (and released) too.
+    Ticket.Status.CALLED,
+    Ticket.Status.SERVING,
+]
+
+
+def tickets_left_over(visit: Visit, today: dt.date) -> QuerySet[Ticket]:
+    """Tickets of earlier days of the visit that were never finished."""
+    return Ticket.objects.filter(booth__visit=visit, day__lt=today, status__in=CARRIED)
 
 
 @transaction.atomic
 def carry_over(*, visit: Visit, actor: User, now: dt.datetime | None = None) -> int:
     """On day two, give every ticket left unserved on an earlier day a number for
-    today, in their original order. Returns how many were carried."""
+    today, in their original order (they keep their original queue time, so they come
+    before today's arrivals). Returns how many were carried; a second run carries 0."""
     moment = now or timezone.now()
     today = _require_service_day(visit, moment)
     left = (
-        Ticket.objects.filter(
-            booth__visit=visit,
-            day__lt=today,
-            status__in=[Ticket.Status.WAITING, Ticket.Status.SKIPPED, Ticket.Status.HELD],
-        )
-        .select_related("booth", "visit_ticket")
+        tickets_left_over(visit, today)
+        .select_related("booth")
         .prefetch_related("services")
         .order_by("booth_id", "queued_at", "id")
     )
@@ -495,6 +572,7 @@ def carry_over(*, visit: Visit, actor: User, now: dt.datetime | None = None) -> 
             status=Ticket.Status.TRANSFERRED, finished_at=moment, updated_at=moment
         )
         if changed == 1:
+            _release_resident(ticket)
             _new_ticket_at(ticket, ticket.booth, list(ticket.services.all()), today)
             count += 1
     record_audit(

@@ -5,14 +5,15 @@ transaction commits. Boards and status pages poll with the version they have (ET
 while it has not moved, the answer is 304 and the database is not touched. The cache
 is shared by every worker process (a file cache on the field laptop; see CACHES).
 
-A version is a fresh nanosecond timestamp, not an increment: an increment is a
+A version is a fresh random number, not an increment: an increment is a
 read-modify-write that two processes can interleave and lose, leaving a board on a
-version that silently stopped matching the data; a fresh stamp per change cannot.
+version that silently stopped matching the data; a fresh random stamp per change
+cannot (and, unlike a timestamp, it also moves under a frozen test clock).
 """
 
 from __future__ import annotations
 
-import time
+import secrets
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,11 +27,11 @@ def board_version(visit_id: int) -> int:
     """The visit's current version; a cache miss (first poll, restart) starts one."""
     version = cache.get(_key(visit_id))
     if version is None:
-        cache.add(_key(visit_id), time.time_ns(), timeout=None)
+        cache.add(_key(visit_id), secrets.randbits(62), timeout=None)
         version = cache.get(_key(visit_id))
     return int(version)
 
 
 def bump_board(visit_id: int) -> None:
     """Mark the visit's queue as changed once the current transaction commits."""
-    transaction.on_commit(lambda: cache.set(_key(visit_id), time.time_ns(), timeout=None))
+    transaction.on_commit(lambda: cache.set(_key(visit_id), secrets.randbits(62), timeout=None))

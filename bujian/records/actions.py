@@ -109,14 +109,25 @@ def record_outcomes(
     agency = ticket.booth.participation.agency
     records = []
     for outcome in outcomes:
+        # Keep only what belongs to the chosen outcome: a form may send every field.
         record = ServiceRecord.objects.create(
             ticket=ticket,
             service=outcome.service,
             outcome=outcome.outcome,
             document_number=outcome.document_number.strip(),
-            promised_date=outcome.promised_date,
-            rejection_reason=outcome.rejection_reason.strip(),
-            referred_to=outcome.referred_to,
+            promised_date=(
+                outcome.promised_date
+                if outcome.outcome == ServiceRecord.Outcome.IN_PROCESS
+                else None
+            ),
+            rejection_reason=(
+                outcome.rejection_reason.strip()[:250]
+                if outcome.outcome == ServiceRecord.Outcome.REJECTED
+                else ""
+            ),
+            referred_to=(
+                outcome.referred_to if outcome.outcome == ServiceRecord.Outcome.REFERRED else None
+            ),
             notes=outcome.notes.strip(),
             recorded_by=actor,
         )
@@ -133,7 +144,7 @@ def record_outcomes(
                 agency=agency,
                 service_record=record,
                 status=Document.Status.READY if completed else Document.Status.IN_PROCESS,
-                promised_date=outcome.promised_date,
+                promised_date=record.promised_date,
                 ready_at=timezone.now() if completed else None,
             )
         record_audit(

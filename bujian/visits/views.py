@@ -171,6 +171,11 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if user.is_agency_operator:
         participations = [p for p in participations if operable and p.agency_id in operable]
     today = actions.local_today(visit.regency)
+    booths = [
+        b
+        for b in visit.booths.select_related("participation__agency").order_by("prefix")
+        if operable is None or b.participation.agency_id in operable
+    ]
     return render(
         request,
         "visits/staff_detail.html",
@@ -184,6 +189,7 @@ def staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_form": CancelVisitForm() if user.is_program_admin else None,
             "decision_form": ExcuseDecisionForm(),
             "operable": operable,
+            "booths": booths,
             "local_today": today,
             # Check-in is per day: on day two an agency present on day one checks in again.
             "today_checkins": {

@@ -1,0 +1,225 @@
+"""The public status page behind the QR on the printed ticket."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
+
+from bujian.accounts.models import User
+from bujian.agencies.models import Agency
+from bujian.conftest import client_for
+from bujian.queueing import actions
+from bujian.queueing.models import Ticket, VisitTicket
+from bujian.queueing.tests.test_desk import NOW, VisitDay, make_resident, make_visit_day
+from bujian.regions.models import Regency, Village
+from bujian.visits.models import Booth
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[object]:
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def day(
+    regency: Regency, village: Village, budi: User, disdukcapil: Agency, samsat: Agency
+) -> VisitDay:
+    return make_visit_day(
+        regency=regency, village=village, budi=budi, disdukcapil=disdukcapil, samsat=samsat
+    )
+
+
+def english() -> Client:
+    """An anonymous phone reading English (the msgids), whatever the catalog says."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def queue(day: VisitDay, village: Village, names: list[str], *, siti: User) -> list[VisitTicket]:
+    """Residents queued at Disdukcapil (booth A) one minute apart, in order."""
+    tickets = []
+    for i, name in enumerate(names):
+        resident = make_resident(village, name, 40 + i)
+        tickets.append(
+            actions.issue_visit_ticket(
+                visit=day.visit,
+                resident=resident,
+                services=[day.ktp],
+                issued_by=siti,
+                now=NOW + dt.timedelta(minutes=i),
+            )
+        )
+    return tickets
+
+
+def url(visit_ticket: VisitTicket) -> str:
+    return reverse("queueing:status", args=[visit_ticket.uuid])
+
+
+def booth_a(day: VisitDay) -> Booth:
+    return day.visit.booths.get(prefix="A")
+
+
+def test_status_says_how_many_people_are_ahead(day: VisitDay, village: Village, siti: User) -> None:
+    tickets = queue(
+        day, village, ["Ani Lestari", "Badu", "Citra", "Dedi", "Eka Saputra"], siti=siti
+    )
+    response = english().get(url(tickets[4]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-state="waiting"' in body
+    assert "You are number A-005: 4 people are ahead of you." in body
+    assert "Hello, Eka" in body
+
+
+def test_status_shows_no_personal_data_but_the_first_name(
+    day: VisitDay, village: Village, siti: User
+) -> None:
+    (visit_ticket,) = queue(day, village, ["Eka Saputra Wijaya"], siti=siti)
+    nik = visit_ticket.resident.national_id
+    body = english().get(url(visit_ticket)).content.decode()
+    assert "Eka" in body
+    assert "Saputra" not in body and "Wijaya" not in body
+    assert nik not in body
+    assert nik[-4:] not in body  # not even the masked NIK
+    assert "csrfmiddlewaretoken" not in body
+
+
+def test_status_follows_the_ticket_through_the_queue(
+    day: VisitDay, village: Village, siti: User
+) -> None:
+    first, second = queue(day, village, ["Ani", "Badu"], siti=siti)
+    client = english()
+    assert (
+        "You are number A-002: 1 person is ahead of you."
+        in client.get(url(second)).content.decode()
+    )
+
+    called = actions.call_next(booth=booth_a(day), actor=siti)
+    assert called is not None and called.visit_ticket_id == first.pk
+    body = client.get(url(second)).content.decode()
+    assert "You are number A-002, and you are next." in body
+    body = client.get(url(first)).content.decode()
+    assert 'data-state="called"' in body
+    assert "please go to Booth Disdukcapil now" in body
+
+    actions.skip(ticket=called, actor=siti)
+    assert 'data-state="skipped"' in client.get(url(first)).content.decode()
+    assert "you are next" in client.get(url(second)).content.decode()
+
+    # Ten minutes later the skipped ticket is back in line, ahead by its original time.
+    later = NOW + dt.timedelta(minutes=actions.SKIP_RETURN_MINUTES, seconds=1)
+    with time_machine.travel(later, tick=False):
+        body = client.get(url(second)).content.decode()
+    assert "1 person is ahead of you" in body
+
+
+def test_a_resident_busy_at_another_booth_is_told_so(
+    day: VisitDay, village: Village, siti: User, andi: User
+) -> None:
+    resident = make_resident(village, "Ani", 50)
+    visit_ticket = actions.issue_visit_ticket(
+        visit=day.visit, resident=resident, services=[day.ktp, day.stnk], issued_by=siti
+    )
+    actions.call_next(booth=day.visit.booths.get(prefix="B"), actor=andi)
+    body = english().get(url(visit_ticket)).content.decode()
+    assert "You are at Booth Samsat now; this booth calls you after that." in body
+
+
+def test_unchanged_queue_answers_304_without_touching_the_database(
+    day: VisitDay,
+    village: Village,
+    siti: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    _first, second = queue(day, village, ["Ani", "Badu"], siti=siti)
+    client = english()
+    response = client.get(url(second))
+    etag = response["ETag"]
+    assert etag
+    assert "no-cache" in response["Cache-Control"]
+    assert "Cookie" not in response["Vary"]  # the page never reads the session
+    assert not response.cookies
+
+    with django_assert_num_queries(0):
+        again = client.get(url(second), headers={"If-None-Match": etag, "HX-Request": "true"})
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert again.content == b""
+
+    # A logged-in phone too: the public page never opens the session.
+    staff = client_for(siti)
+    staff.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with django_assert_num_queries(0):
+        assert staff.get(url(second), headers={"If-None-Match": etag}).status_code == 304
+
+    # A queue change moves the version (once it commits): the next poll gets the new page.
+    # (The version is a clock stamp, so the frozen clock moves on a second first.)
+    with (
+        time_machine.travel(NOW + dt.timedelta(seconds=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        actions.call_next(booth=booth_a(day), actor=siti)
+    changed = client.get(url(second), headers={"If-None-Match": etag, "HX-Request": "true"})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert "you are next" in changed.content.decode()
+
+
+def test_poll_is_an_htmx_fragment_that_sends_the_etag(
+    day: VisitDay, village: Village, siti: User
+) -> None:
+    (visit_ticket,) = queue(day, village, ["Ani"], siti=siti)
+    page = english().get(url(visit_ticket))
+    body = page.content.decode()
+    assert 'hx-trigger="every 10s"' in body
+    assert json.dumps({"If-None-Match": page["ETag"]}).replace('"', "&quot;") in body
+    fragment = english().get(url(visit_ticket), headers={"HX-Request": "true"})
+    assert fragment.content.decode().lstrip().startswith("<section")
+    assert "HX-Request" in fragment["Vary"]
+
+
+def test_skipped_ticket_coming_back_ends_the_304(
+    day: VisitDay,
+    village: Village,
+    siti: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    _first, second = queue(day, village, ["Ani", "Badu"], siti=siti)
+    called = actions.call_next(booth=booth_a(day), actor=siti)
+    assert called is not None
+    actions.skip(ticket=called, actor=siti)
+    client = english()
+    etag = client.get(url(second))["ETag"]
+    with django_assert_num_queries(0):
+        assert client.get(url(second), headers={"If-None-Match": etag}).status_code == 304
+    later = NOW + dt.timedelta(minutes=actions.SKIP_RETURN_MINUTES, seconds=1)
+    with time_machine.travel(later, tick=False):
+        response = client.get(url(second), headers={"If-None-Match": etag})
+    assert response.status_code == 200  # no queue action, but the count changed
+    assert "1 person is ahead of you" in response.content.decode()
+
+
+def test_finished_ticket_stops_polling(day: VisitDay, village: Village, siti: User) -> None:
+    (visit_ticket,) = queue(day, village, ["Ani"], siti=siti)
+    Ticket.objects.filter(visit_ticket=visit_ticket).update(status=Ticket.Status.DONE)
+    body = english().get(url(visit_ticket)).content.decode()
+    assert 'data-state="done"' in body
+    assert "hx-trigger" not in body
+
+
+def test_unknown_ticket_is_404(db: None) -> None:
+    response = english().get(
+        reverse("queueing:status", args=["0b7c1f1e-1d7c-4a55-9d0b-2f9c6bb3d1a1"])
+    )
+    assert response.status_code == 404
