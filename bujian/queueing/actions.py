@@ -93,8 +93,8 @@ def open_booth(
         visit=visit,
         participation=participation,
         prefix=prefix,
-        name=name.strip()
-        or str(_("Booth %(agency)s") % {"agency": participation.agency.short_name}),
+        # Stored data, not UI text: the hall's own word, whatever language the admin uses.
+        name=name.strip() or f"Loket {participation.agency.short_name}",
         zone=zone.strip(),
     )
     record_audit(actor=actor, action="queueing.booth.opened", target=booth)

@@ -130,6 +130,12 @@ class Ticket(TimeStampedModel):
             models.UniqueConstraint(
                 fields=["booth", "day", "number"], name="queueing_ticket_number"
             ),
+            # One booth at a time: the backstop of the VisitTicket.busy_with claim.
+            models.UniqueConstraint(
+                fields=["visit_ticket"],
+                condition=models.Q(status__in=["called", "serving"]),
+                name="queueing_ticket_one_booth_at_a_time",
+            ),
         ]
         indexes = [  # call next: the booth's waiting tickets, oldest first
             models.Index(fields=["booth", "status", "queued_at"], name="queueing_ticket_board"),

@@ -110,7 +110,7 @@ def test_status_follows_the_ticket_through_the_queue(
     assert "You are number A-002, and you are next." in body
     body = client.get(url(first)).content.decode()
     assert 'data-state="called"' in body
-    assert "please go to Booth Disdukcapil now" in body
+    assert "please go to Loket Disdukcapil now" in body
 
     actions.skip(ticket=called, actor=siti)
     assert 'data-state="skipped"' in client.get(url(first)).content.decode()
@@ -132,7 +132,7 @@ def test_a_resident_busy_at_another_booth_is_told_so(
     )
     actions.call_next(booth=day.visit.booths.get(prefix="B"), actor=andi)
     body = english().get(url(visit_ticket)).content.decode()
-    assert "You are at Booth Samsat now; this booth calls you after that." in body
+    assert "You are at Loket Samsat now; this booth calls you after that." in body
 
 
 def test_unchanged_queue_answers_304_without_touching_the_database(
