@@ -55,8 +55,15 @@ class RegisterDocumentForm(forms.Form):
         label=_("The document is finished and ready for handover"), required=False
     )
 
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        agencies: QuerySet[Agency],
+        residents: QuerySet[Resident],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.residents = residents
         field = self.fields["agency"]
         assert isinstance(field, AgencyChoiceField)
         field.queryset = agencies
@@ -65,7 +72,8 @@ class RegisterDocumentForm(forms.Form):
 
     def clean_national_id(self) -> Resident:
         national_id = clean_number(self.cleaned_data["national_id"])
-        resident = Resident.objects.select_related("village").filter(national_id=national_id)
+        # Only residents the user may see: a NIK from outside the scope reads as unknown.
+        resident = self.residents.select_related("village").filter(national_id=national_id)
         found = resident.first()
         if found is None:
             raise forms.ValidationError(

@@ -33,6 +33,7 @@ from bujian.records.forms import (
 )
 from bujian.records.models import Document, DocumentHandover
 from bujian.residents.nik import mask_nik
+from bujian.residents.queries import visible_residents
 from bujian.visits.queries import get_visit_for_staff, operable_agency_ids
 
 PAGE_SIZE = 50
@@ -134,7 +135,9 @@ def document_create(request: HttpRequest) -> HttpResponse:
     agencies = queries.registrable_agencies(user)
     if not agencies.exists():
         raise PermissionDenied
-    form = RegisterDocumentForm(request.POST or None, agencies=agencies)
+    form = RegisterDocumentForm(
+        request.POST or None, agencies=agencies, residents=visible_residents(user)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
