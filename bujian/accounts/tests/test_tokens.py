@@ -35,3 +35,9 @@ def test_command_prints_a_token(budi: User, capsys: pytest.CaptureFixture[str]) 
     call_command("create_api_token", "budi", "--name", "bench")
     token = capsys.readouterr().out.strip()
     assert user_for_token(token) == budi
+
+
+def test_revoke_command_by_prefix(budi: User) -> None:
+    token = create_api_token(user=budi, name="tablet")
+    call_command("revoke_api_token", token[:8])
+    assert user_for_token(token) is None

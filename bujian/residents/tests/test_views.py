@@ -414,6 +414,8 @@ def test_printable_list_shows_what_to_bring_and_documents_to_hand_over(
     assert "STNK asli" in body and "BPKB" in body
     assert [d.number for d in response.context["documents"]] == ["KTP-1"]
     assert resident.national_id not in body
+    # Each row carries the registration's QR code for the desk, drawn inline.
+    assert body.count("<svg") >= 6
 
 
 def test_visit_page_query_count(
