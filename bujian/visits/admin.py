@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from bujian.visits.models import CheckIn, Excuse, Participation, ParticipationStaff, Visit
+from bujian.visits.models import Booth, CheckIn, Excuse, Participation, ParticipationStaff, Visit
 
 
 class ParticipationInline(admin.TabularInline[Participation, Visit]):
@@ -48,3 +48,16 @@ class ParticipationAdmin(admin.ModelAdmin[Participation]):
     filter_horizontal = ["services"]
     list_select_related = ["agency", "visit__village"]
     inlines = [StaffInline, ExcuseInline, CheckInInline]
+
+
+@admin.register(Booth)
+class BoothAdmin(admin.ModelAdmin[Booth]):
+    """Name, zone (for the per-zone TV board) and open/closed of each booth."""
+
+    list_display = ["prefix", "name", "visit", "zone", "is_open"]
+    list_filter = ["is_open", "visit__regency"]
+    list_editable = ["zone", "is_open"]
+    search_fields = ["name", "prefix", "visit__village__name"]
+    list_select_related = ["visit__village"]
+    raw_id_fields = ["visit", "participation"]
+    readonly_fields = ["counter_day", "last_number"]
