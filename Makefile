@@ -15,7 +15,7 @@ I18N_IGNORE := --ignore=.venv --ignore=var --ignore=build
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: help run test lint messages clean compiled-messages
+.PHONY: help run test lint messages clean compiled-messages bench
 
 help:
 	@echo "make run       set up (first time), migrate, load demo data on a new database,"
@@ -57,6 +57,12 @@ run: $(STAMP) compiled-messages | var
 # DATABASE_URL, when set, reaches pytest through the environment (settings read it).
 test: $(STAMP) compiled-messages
 	$(BIN)/pytest
+
+# The queue benchmark (bench/README.md): a visit day over HTTP against gunicorn.
+# DB=sqlite or DB=postgres for one database; BENCH_ARGS="--residents 200" and so on.
+DB ?= both
+bench: $(STAMP)
+	$(BIN)/python -m bench.queue_bench --db $(DB) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

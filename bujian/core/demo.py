@@ -1,9 +1,12 @@
-"""Demo data: two regencies, the catalog, a login for every role and ten visits.
+"""Demo data: two regencies, the catalog, a login for every role and eleven visits.
 
 Everything goes through the same actions the screens use, so the demo obeys the
 program's rules (every OPD invited, check-in only on the visit's days, absences
 recorded when a visit is finished). The output is deterministic: one seed drives
 the dates, the choices and Faker's Indonesian names.
+
+The visit day (residents, queues, documents, today's visit under way) is in
+``demo_visit_day``, with a seed of its own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from faker import Faker
 from bujian.accounts.models import User
 from bujian.agencies.actions import load_shipped_catalog
 from bujian.agencies.models import Agency, Service
+from bujian.core.demo_visit_day import DemoContext, VisitDayDemo, unused_district
 from bujian.regions.actions import load_shipped_regions
 from bujian.regions.models import District, Regency, Village
 from bujian.visits.actions import (
@@ -44,6 +48,7 @@ from bujian.visits.models import Participation, Visit
 
 DEMO_PASSWORD = "bujian-demo-2026"  # noqa: S105 -- printed for everyone to use; demo only
 DEMO_SEED = 2026
+VISIT_DAY_SEED = 2027
 DEMO_REGENCY = "17.01"
 OTHER_REGENCY = "18.02"
 
@@ -76,6 +81,12 @@ EQUIPMENT = {
     "dinkes": "Ambulans dan alat cek kesehatan gratis",
     "disperpusip": "Mobil perpustakaan keliling",
 }
+# What these agencies always bring, so the queue produces documents to hand over.
+FEATURED_SERVICES = {
+    "disdukcapil": ("DUK-AKTA-LAHIR", "DUK-KK", "DUK-KTP-CETAK"),
+    "polres-lantas": ("SIM-PJG-A", "SIM-PJG-C"),
+    "samsat": ("PKB-TAHUNAN",),
+}
 STAFF_TASKS = ["Petugas layanan", "Operator", "Verifikator", "Kepala seksi", "Petugas informasi"]
 
 
@@ -96,6 +107,11 @@ class DemoSummary:
     loaded: bool
     finished_visits: int = 0
     upcoming_visits: int = 0
+    ongoing_visits: int = 0
+    residents: int = 0
+    tickets: int = 0
+    documents: int = 0
+    documents_ready: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -107,6 +123,7 @@ class _UserSpec:
     job_title: str
     agency: str | None = None
     superuser: bool = False
+    village: str = ""  # a village operator's village: "upcoming" (the next visit) or "today"
 
 
 USERS = [
@@ -127,7 +144,12 @@ USERS = [
         "Bamin Satlantas",
         agency="polres-lantas",
     ),
-    _UserSpec("desa", User.Role.VILLAGE_OPERATOR, DEMO_REGENCY, "Operator Desa"),
+    _UserSpec(
+        "desa", User.Role.VILLAGE_OPERATOR, DEMO_REGENCY, "Operator Desa", village="upcoming"
+    ),
+    _UserSpec(
+        "desa-hari-ini", User.Role.VILLAGE_OPERATOR, DEMO_REGENCY, "Operator Desa", village="today"
+    ),
     _UserSpec(
         "bappeda-lteng", User.Role.PROGRAM_ADMIN, OTHER_REGENCY, "Analis Perencanaan, Bappeda"
     ),
@@ -152,8 +174,24 @@ def load_demo_data(*, today: dt.date | None = None, stdout: Writer | None = None
         summary = _Demo(today).load()
     if stdout is not None:
         stdout.write(
-            _("Demo data loaded: %(finished)d past visits and %(upcoming)d upcoming visits.")
+            _(
+                "Demo data loaded: %(finished)d past visits, %(upcoming)d upcoming visits and "
+                "one visit under way today."
+            )
             % {"finished": summary.finished_visits, "upcoming": summary.upcoming_visits}
+            + "\n"
+        )
+        stdout.write(
+            _(
+                "Visit day: %(residents)d residents, %(tickets)d queue tickets, %(documents)d "
+                "documents (%(ready)d ready for handover)."
+            )
+            % {
+                "residents": summary.residents,
+                "tickets": summary.tickets,
+                "documents": summary.documents,
+                "ready": summary.documents_ready,
+            }
             + "\n"
         )
         _print_logins(stdout, summary.logins)
@@ -187,35 +225,79 @@ class _Demo:
         chosen = self.rng.sample(districts, PAST_VISITS + 2)
         villages = [self._pick_village(district) for district in chosen]
         past_villages, upcoming_villages = villages[:PAST_VISITS], villages[PAST_VISITS:]
+        # Today's visit goes to the kecamatan no other visit went to; its own seed keeps
+        # the rest of the demo as it was.
+        today_village = self._pick_village(
+            unused_district(districts, chosen),
+            rng=random.Random(VISIT_DAY_SEED),  # noqa: S311 -- demo choice, not a secret
+        )
 
-        logins = self._create_users(village_operator_village=upcoming_villages[0])
+        logins = self._create_users(
+            villages={"upcoming": upcoming_villages[0], "today": today_village}
+        )
         self.admin = User.objects.get(username="bappeda")
         self.operators = {
             agency.code: user
             for user in User.objects.filter(role=User.Role.AGENCY_OPERATOR)
             for agency in user.agencies.all()
         }
+        village_operators = {
+            user.village_id: user
+            for user in User.objects.filter(role=User.Role.VILLAGE_OPERATOR)
+            if user.village_id is not None
+        }
+        self.visit_day = VisitDayDemo(
+            DemoContext(
+                regency=self.regency,
+                zone=self.zone,
+                today=self.today,
+                admin=self.admin,
+                operators=self.operators,
+                confirm=lambda participation, now: self._confirm(participation, now=now),
+            ),
+            seed=VISIT_DAY_SEED,
+            village_operators=village_operators,
+        )
+        self.visit_day.create_residents(
+            past=past_villages, upcoming=upcoming_villages, today=today_village
+        )
 
         for index, (village, (start, end)) in enumerate(
             zip(past_villages, self._past_dates(), strict=True)
         ):
             self._record_past_visit(index, village, start, end)
-        self._plan_upcoming_visits(upcoming_villages)
+        self.visit_day.follow_up_documents()
+        upcoming = self._plan_upcoming_visits(upcoming_villages)
+        self.visit_day.register_office_documents(upcoming)
+        self.visit_day.pre_register_upcoming(
+            upcoming, [village_operators.get(v.village_id, self.admin) for v in upcoming]
+        )
+        self.visit_day.hold_todays_visit(
+            today_village,
+            guests=REGULAR_GUESTS,
+            actor=village_operators.get(today_village.pk, self.admin),
+        )
+        counts = self.visit_day.counts()
         return DemoSummary(
             loaded=True,
             finished_visits=PAST_VISITS,
             upcoming_visits=len(upcoming_villages),
+            ongoing_visits=1,
+            residents=counts.residents,
+            tickets=counts.tickets,
+            documents=counts.documents,
+            documents_ready=counts.ready,
             logins=logins,
         )
 
     # Places and dates
 
-    def _pick_village(self, district: District) -> Village:
+    def _pick_village(self, district: District, rng: random.Random | None = None) -> Village:
         """A desa: the program goes to villages, kelurahan are served in town."""
         candidates = list(
             Village.objects.filter(district=district, kind=Village.Kind.DESA).order_by("code")
         )
-        return self.rng.choice(candidates)
+        return (rng or self.rng).choice(candidates)
 
     def _is_working_day(self, day: dt.date) -> bool:
         return day.weekday() < 5 and day not in self.holidays
@@ -250,7 +332,7 @@ class _Demo:
 
     # People
 
-    def _create_users(self, *, village_operator_village: Village) -> list[DemoLogin]:
+    def _create_users(self, *, villages: dict[str, Village]) -> list[DemoLogin]:
         regencies = {
             r.code: r for r in Regency.objects.filter(code__in=[DEMO_REGENCY, OTHER_REGENCY])
         }
@@ -266,11 +348,7 @@ class _Demo:
                     "last_name": last,
                     "role": spec.role,
                     "regency": regencies[spec.regency] if spec.regency else None,
-                    "village": (
-                        village_operator_village
-                        if spec.role == User.Role.VILLAGE_OPERATOR
-                        else None
-                    ),
+                    "village": villages.get(spec.village),
                     "job_title": spec.job_title,
                     "is_superuser": spec.superuser,
                     "is_staff": spec.superuser,
@@ -321,10 +399,12 @@ class _Demo:
         if not offered:
             return
         count = min(len(offered), self.rng.randint(1, 3))
+        picked = self.rng.sample(offered, count)
+        featured = [s for s in offered if s.code in FEATURED_SERVICES.get(agency.code, ())]
         confirm_participation(
             participation=participation,
             actor=self._actor_for(agency),
-            services=self.rng.sample(offered, count),
+            services=featured or picked,
             staff=self._staff(agency),
             booth_tables=self.rng.choice([1, 1, 2]),
             booth_chairs=self.rng.choice([2, 3, 4]),
@@ -389,6 +469,8 @@ class _Demo:
                         visit=visit, agency=agency, actor=self._actor_for(agency), now=leaving
                     )
 
+        # The queue of the day, served before the visit is closed.
+        self.visit_day.serve_past_visit(visit, ceremony=index == PAST_VISITS - 1)
         visit = finish_visit(visit=visit, actor=self.admin)
         if index < REPORTED_PAST_VISITS:
             mark_visit_reported(visit=visit, actor=self.admin)
@@ -411,11 +493,12 @@ class _Demo:
             return self._at(day, 8, 35) + dt.timedelta(minutes=self.rng.randint(0, 100))
         return self._at(day, 7, 10) + dt.timedelta(minutes=self.rng.randint(0, 70))
 
-    def _plan_upcoming_visits(self, villages: Sequence[Village]) -> None:
+    def _plan_upcoming_visits(self, villages: Sequence[Village]) -> list[Visit]:
         """Planned ten days ago; since then about half the agencies have confirmed."""
         planned_at = self._at(self.today - dt.timedelta(days=10), 9, 30)
         answered_by = self._at(self.today, 8, 0)
         near_days = [self.rng.randint(8, 12), self.rng.randint(17, 22)]
+        visits = []
         for number, (village, ahead) in enumerate(zip(villages, near_days, strict=True)):
             days = 2 if number == 1 else 1
             start, end = self._visit_days(self.today + dt.timedelta(days=ahead), days=days, step=1)
@@ -444,6 +527,8 @@ class _Demo:
                     seconds = int((answered_by - planned_at).total_seconds())
                     moment = planned_at + dt.timedelta(seconds=self.rng.randint(3600, seconds))
                     self._confirm(participation, now=moment)
+            visits.append(visit)
+        return visits
 
 
 # Printing the logins

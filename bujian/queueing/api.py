@@ -110,32 +110,47 @@ def _domain(error: DomainError) -> HttpError:
     return HttpError(409, f"{error.code}: {error.message}")
 
 
+def _own_agencies_only(user: User) -> bool:
+    """Agency operators work only their own agencies' booths (404 for the others);
+    checked in the query that loads the booth, so it costs no query of its own."""
+    return user.is_agency_operator and not user.is_program_admin
+
+
+def _check_operable(user: User, agency_id: int) -> None:
+    """For roles other than agency operators: 403 inside their scope without the right."""
+    operable = operable_agency_ids(user)
+    if operable is not None and agency_id not in operable:
+        raise PermissionDenied
+
+
 def _booth(user: User, booth_id: int) -> Booth:
     """A booth the user may work: 404 outside their scope, 403 for read-only roles."""
-    booth = (
-        Booth.objects.select_related("visit__regency", "participation__agency")
-        .filter(pk=booth_id, visit__in=visible_visits(user))
-        .first()
+    booths = Booth.objects.select_related("visit__regency", "participation__agency").filter(
+        pk=booth_id, visit__in=visible_visits(user)
     )
+    if _own_agencies_only(user):
+        booths = booths.filter(participation__agency__in=user.agencies.all())
+    booth = booths.first()
     if booth is None:
         raise Http404
-    operable = operable_agency_ids(user)
-    if operable is not None and booth.participation.agency_id not in operable:
-        if user.is_agency_operator:
-            raise Http404
-        raise PermissionDenied
+    if not _own_agencies_only(user):
+        _check_operable(user, booth.participation.agency_id)
     return booth
 
 
 def _ticket(user: User, ticket_id: int) -> Ticket:
-    ticket = (
-        Ticket.objects.select_related("booth__visit__regency", "visit_ticket")
-        .filter(pk=ticket_id)
-        .first()
-    )
+    """A ticket at a booth the user may work, loaded with its booth in one query;
+    404 and 403 as for ``_booth``."""
+    tickets = Ticket.objects.select_related(
+        "booth__visit__regency", "booth__participation__agency", "visit_ticket"
+    ).filter(pk=ticket_id, booth__visit__in=visible_visits(user))
+    if _own_agencies_only(user):
+        tickets = tickets.filter(booth__participation__agency__in=user.agencies.all())
+    ticket = tickets.first()
     if ticket is None:
         raise Http404
-    _booth(user, ticket.booth_id)
+    if not _own_agencies_only(user):
+        _check_operable(user, ticket.booth.participation.agency_id)
     return ticket
 
 
@@ -263,8 +278,7 @@ def finish(request: HttpRequest, ticket_id: int, payload: FinishIn) -> TicketOut
         actions.finish_ticket(ticket=ticket, actor=user, outcomes=outcomes)
     except DomainError as error:
         raise _domain(error) from error
-    ticket.refresh_from_db()
-    return _ticket_out(ticket)
+    return _ticket_out(Ticket.objects.select_related("booth").get(pk=ticket.pk))
 
 
 # Registered after transfer and finish: {step} would otherwise swallow their paths.
