@@ -471,7 +471,9 @@ class _Demo:
 
         # The queue of the day, served before the visit is closed.
         self.visit_day.serve_past_visit(visit, ceremony=index == PAST_VISITS - 1)
-        visit = finish_visit(visit=visit, actor=self.admin)
+        # Closed that evening, by the visit's clock (``today`` may be another day than
+        # the real one).
+        visit = finish_visit(visit=visit, actor=self.admin, now=self._at(end, 17, 0))
         if index < REPORTED_PAST_VISITS:
             mark_visit_reported(visit=visit, actor=self.admin)
 
