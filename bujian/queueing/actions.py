@@ -528,7 +528,9 @@ def finish_ticket(
         started_at=ticket.started_at or ticket.called_at or moment,
         finished_at=moment,
     )
-    records = record_outcomes(ticket=ticket, outcomes=outcomes, actor=actor, today=today)
+    records = record_outcomes(
+        ticket=ticket, outcomes=outcomes, actor=actor, today=today, now=moment
+    )
     seen: set[int] = set()
     for booth in referrals:
         if booth.pk not in seen:

@@ -90,7 +90,12 @@ def _check(outcome: OutcomeInput, ticket: Ticket, today: dt.date) -> None:
 
 
 def record_outcomes(
-    *, ticket: Ticket, outcomes: Sequence[OutcomeInput], actor: User, today: dt.date
+    *,
+    ticket: Ticket,
+    outcomes: Sequence[OutcomeInput],
+    actor: User,
+    today: dt.date,
+    now: dt.datetime | None = None,
 ) -> list[ServiceRecord]:
     """Write one service record per outcome, and a document for what a completed or
     in-process service produces. Runs inside the caller's transaction (finish_ticket)."""
@@ -145,7 +150,7 @@ def record_outcomes(
                 service_record=record,
                 status=Document.Status.READY if completed else Document.Status.IN_PROCESS,
                 promised_date=record.promised_date,
-                ready_at=timezone.now() if completed else None,
+                ready_at=(now or timezone.now()) if completed else None,
             )
         record_audit(
             actor=actor,
