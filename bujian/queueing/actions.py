@@ -180,7 +180,9 @@ def issue_visit_ticket(
         )
     )
     issued = []
-    for agency_id, booth in booths.items():
+    # Booth counters are locked in one order (by id), so two desks issuing for
+    # overlapping booths cannot deadlock on PostgreSQL.
+    for agency_id, booth in sorted(booths.items(), key=lambda item: item[1].pk):
         if booth.pk in already:
             continue
         ticket = Ticket.objects.create(
@@ -286,12 +288,14 @@ def call_next(
     for candidate in list(callable_tickets(booth, moment)[:20]):
         if not _claim_resident(candidate):
             continue  # called at another booth meanwhile
+        # Stamped after the claim, which may have waited for another booth's row lock.
+        called_at = now or timezone.now()
         changed = Ticket.objects.filter(_returned(moment), pk=candidate.pk).update(
             status=Ticket.Status.CALLED,
-            called_at=moment,
+            called_at=called_at,
             called_by=actor,
             call_count=F("call_count") + 1,
-            updated_at=moment,
+            updated_at=called_at,
         )
         if changed != 1:
             _release_resident(candidate)  # another operator of this booth was faster
