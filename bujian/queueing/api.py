@@ -22,16 +22,12 @@ from bujian.core.errors import DomainError
 from bujian.queueing import actions
 from bujian.queueing.models import Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput
+from bujian.regions.api import ErrorOut
 from bujian.residents.models import Resident
 from bujian.visits.models import Booth, Participation, Visit
 from bujian.visits.queries import get_visit_for_staff, operable_agency_ids, visible_visits
 
 router = Router(tags=["queue"], auth=[TokenAuth(), django_auth])
-
-
-class ErrorOut(Schema):
-    code: str = ""
-    detail: str
 
 
 class TicketOut(Schema):
