@@ -3,6 +3,8 @@ officer, Budi the program coordinator at Bappeda, Andi an officer of another age
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 
@@ -123,7 +125,9 @@ def _private_cache(settings: pytest.FixtureRequest) -> None:
     settings.CACHES = {  # type: ignore[attr-defined]
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": str(id(settings)),
+            # A fresh name per test: locmem caches of the same name share their data,
+            # and ids of rolled-back rows come back in the next test.
+            "LOCATION": uuid.uuid4().hex,
         }
     }
 

@@ -257,7 +257,6 @@ def _in_progress_by(booth: Booth, actor: User) -> Ticket | None:
     )
 
 
-@transaction.atomic
 def call_next(
     *,
     booth: Booth,
@@ -266,6 +265,30 @@ def call_next(
     unless_busy: bool = False,
 ) -> Ticket | None:
     """Call the oldest callable ticket at the booth; None when nobody is waiting.
+
+    When nobody can be called the answer comes from a plain read, without taking the
+    write lock (on SQLite a BEGIN IMMEDIATE would queue behind every other writer just
+    to find an empty queue). A ticket arriving just after that read is called on the
+    next press; the claim itself is always decided inside the transaction."""
+    moment = now or timezone.now()
+    if not unless_busy and not transaction.get_connection().in_atomic_block:
+        _require_service_day(booth.visit, moment)
+        if not callable_tickets(booth, moment).exists():
+            if not booth.is_open:
+                raise DomainError("queueing.booth_closed", _("This booth is closed."))
+            return None
+    return _call_next_locked(booth=booth, actor=actor, now=now, unless_busy=unless_busy)
+
+
+@transaction.atomic
+def _call_next_locked(
+    *,
+    booth: Booth,
+    actor: User,
+    now: dt.datetime | None,
+    unless_busy: bool,
+) -> Ticket | None:
+    """The claim of ``call_next``, in one transaction.
 
     With ``unless_busy`` (the booth screen) the call is refused while the actor still
     has a called or served ticket at this booth, so a double click calls one resident,
@@ -328,7 +351,8 @@ def _move(
         )
     if release:
         _release_resident(ticket)
-    ticket.refresh_from_db()
+    # Only what the UPDATE wrote: the booth, visit and resident already loaded stay.
+    ticket.refresh_from_db(fields=["status", "updated_at", *values])
     record_audit(actor=actor, action=action, target=ticket)
     bump_board(ticket.booth.visit_id)
     return ticket
