@@ -39,7 +39,7 @@ from bujian.queueing.models import Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput, record_outcomes
 from bujian.records.models import ServiceRecord
 from bujian.residents.models import Registration, Resident
-from bujian.visits.actions import local_now, local_today
+from bujian.visits.actions import local_today
 from bujian.visits.models import Booth, Participation, Visit
 
 MAX_SKIPS = 2
@@ -610,7 +610,3 @@ def carry_over(*, visit: Visit, actor: User, now: dt.datetime | None = None) -> 
     )
     bump_board(visit.pk)
     return count
-
-
-def local_time(visit: Visit, moment: dt.datetime | None = None) -> dt.datetime:
-    return local_now(visit.regency, moment)

@@ -21,6 +21,7 @@ from bujian.agencies.models import Service
 from bujian.core.errors import DomainError
 from bujian.queueing import actions
 from bujian.queueing.models import Ticket, VisitTicket
+from bujian.queueing.queries_booth import get_booth_for_operator
 from bujian.records.actions import OutcomeInput
 from bujian.regions.api import ErrorOut
 from bujian.residents.models import Resident
@@ -120,18 +121,8 @@ def _check_operable(user: User, agency_id: int) -> None:
 
 
 def _booth(user: User, booth_id: int) -> Booth:
-    """A booth the user may work: 404 outside their scope, 403 for read-only roles."""
-    booths = Booth.objects.select_related("visit__regency", "participation__agency").filter(
-        pk=booth_id, visit__in=visible_visits(user)
-    )
-    if _own_agencies_only(user):
-        booths = booths.filter(participation__agency__in=user.agencies.all())
-    booth = booths.first()
-    if booth is None:
-        raise Http404
-    if not _own_agencies_only(user):
-        _check_operable(user, booth.participation.agency_id)
-    return booth
+    """A booth the user may work: the same rule as the booth screen."""
+    return get_booth_for_operator(user, booth_id)
 
 
 def _ticket(user: User, ticket_id: int) -> Ticket:

@@ -48,22 +48,20 @@ WAITING_LIST_SIZE = 10
 def get_booth_for_operator(user: User, booth_id: int) -> Booth:
     """A booth the user may work at: 404 outside their scope (another agency's booth
     for an agency operator), 403 for roles that only read (leadership, villages)."""
-    booth = (
-        Booth.objects.select_related(
-            "participation__agency", "visit__regency", "visit__village__district"
-        )
-        .filter(pk=booth_id, visit__in=visible_visits(user))
-        .first()
-    )
+    booths = Booth.objects.select_related(
+        "participation__agency", "visit__regency", "visit__village__district"
+    ).filter(pk=booth_id, visit__in=visible_visits(user))
+    own_only = user.is_agency_operator and not user.is_program_admin
+    if own_only:
+        # Checked inside the same query: another agency's booth simply is not found.
+        booths = booths.filter(participation__agency__in=user.agencies.all())
+    booth = booths.first()
     if booth is None:
         raise Http404
-    operable = operable_agency_ids(user)
-    if operable is None:
-        return booth
-    if booth.participation.agency_id not in operable:
-        if user.is_agency_operator:
-            raise Http404
-        raise PermissionDenied
+    if not own_only:
+        operable = operable_agency_ids(user)
+        if operable is not None and booth.participation.agency_id not in operable:
+            raise PermissionDenied
     return booth
 
 

@@ -40,6 +40,7 @@ def test_repeated_failures_lock_the_account(client: Client, budi: User) -> None:
         reverse("accounts:login"), {"username": "budi", "password": TEST_PASSWORD}
     )
     assert response.status_code == 429
+    assert f"{round(settings.AXES_COOLOFF_TIME * 60)} menit" in response.content.decode()
     assert client.get(reverse("core:staff_home")).status_code == 302
 
 
