@@ -69,8 +69,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bujian
 
+# Apps with their own bujian/<app>/locale keep their own catalog (Django finds it by
+# itself); the project catalog in locale/ holds everything else.
+APP_LOCALES := $(wildcard bujian/*/locale)
+APP_DIRS := $(patsubst %/locale,%,$(APP_LOCALES))
+
 messages: $(STAMP)
-	$(MANAGE) makemessages -l id -l en --no-location --no-obsolete $(I18N_IGNORE)
+	$(MANAGE) makemessages -l id -l en --no-location --no-obsolete $(I18N_IGNORE) \
+		$(foreach dir,$(APP_DIRS),--ignore=$(dir)/*)
+	@for dir in $(APP_DIRS); do \
+		echo "$$dir"; \
+		(cd $$dir && ../../$(BIN)/python ../../manage.py makemessages -l id -l en --no-location --no-obsolete) || exit 1; \
+	done
 
 clean:
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -15,12 +15,17 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from bujian.agencies.api import router as agencies_router
+from bujian.aspirations.api import router as aspirations_router
+from bujian.calendars.api import router as calendars_router
+from bujian.evaluation.api import router as evaluation_router
+from bujian.planner.api import router as planner_router
 from bujian.queueing.api import router as queue_router
 from bujian.queueing.api_board import router as board_router
 from bujian.records.api import router as documents_router
 from bujian.regions.api import router as regions_router
 from bujian.residents.api import registrations_router
 from bujian.residents.api import router as residents_router
+from bujian.surveys.api import router as surveys_router
 from bujian.visits.api import router as visits_router
 
 api = NinjaAPI(
@@ -54,3 +59,8 @@ api.add_router("/queue", board_router)
 api.add_router("/residents", residents_router)
 api.add_router("", registrations_router)
 api.add_router("/documents", documents_router)
+api.add_router("/calendar", calendars_router)
+api.add_router("/aspirations", aspirations_router)
+api.add_router("/surveys", surveys_router)
+api.add_router("/evaluation", evaluation_router)
+api.add_router("/planner", planner_router)

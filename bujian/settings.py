@@ -79,6 +79,12 @@ INSTALLED_APPS = [
     "bujian.residents",
     "bujian.queueing",
     "bujian.records",
+    "bujian.calendars",
+    "bujian.notifications",
+    "bujian.aspirations",
+    "bujian.surveys",
+    "bujian.evaluation",
+    "bujian.planner",
 ]
 
 MIDDLEWARE = [

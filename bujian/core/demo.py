@@ -12,6 +12,7 @@ The visit day (residents, queues, documents, today's visit under way) is in
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -172,6 +173,7 @@ def load_demo_data(*, today: dt.date | None = None, stdout: Writer | None = None
         return summary
     with transaction.atomic():
         summary = _Demo(today).load()
+        extra_lines = seed_app_demos(today)
     if stdout is not None:
         stdout.write(
             _(
@@ -194,8 +196,31 @@ def load_demo_data(*, today: dt.date | None = None, stdout: Writer | None = None
             }
             + "\n"
         )
+        for line in extra_lines:
+            stdout.write(line + "\n")
         _print_logins(stdout, summary.logins)
     return summary
+
+
+# Apps that add their own demo data after the core demo, in this order; each module
+# has ``seed(today) -> str | None`` returning a line for the summary.
+APP_DEMOS = (
+    "bujian.calendars.demo",
+    "bujian.aspirations.demo",
+    "bujian.surveys.demo",
+    "bujian.evaluation.demo",
+    "bujian.planner.demo",
+)
+
+
+def seed_app_demos(today: dt.date) -> list[str]:
+    """Run each app's demo seed; the lines they return, for the summary."""
+    lines = []
+    for module_name in APP_DEMOS:
+        line = importlib.import_module(module_name).seed(today)
+        if line:
+            lines.append(line)
+    return lines
 
 
 class _Demo:

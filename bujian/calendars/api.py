@@ -1,0 +1,5 @@
+"""The calendars part of /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["calendars"])
