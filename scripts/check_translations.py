@@ -2,7 +2,8 @@
 """Fail when a translation catalog has untranslated or fuzzy entries (CI, STYLE.md).
 
 Reads locale/id/LC_MESSAGES/django.po (required), locale/en/LC_MESSAGES/django.po
-(if present) and the catalogs of apps that keep their own (bujian/<app>/locale/*/...). Obsolete entries (``#~``) are ignored: ``makemessages --no-obsolete``
+(if present) and the catalogs of apps that keep their own (bujian/<app>/locale/...).
+Obsolete entries (``#~``) are ignored: ``makemessages --no-obsolete``
 drops them, and gettext never uses them. Exit status 0 when every catalog is complete,
 1 otherwise, listing each msgid to fix.
 
@@ -52,7 +53,8 @@ def main(argv: list[str]) -> int:
     root = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent.parent
     failed = False
     app_catalogs = sorted(
-        path.relative_to(root) for path in (root / "bujian").glob("*/locale/*/LC_MESSAGES/django.po")
+        path.relative_to(root)
+        for path in (root / "bujian").glob("*/locale/*/LC_MESSAGES/django.po")
     )
     for relative in REQUIRED + OPTIONAL + app_catalogs:
         path = root / relative
