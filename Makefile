@@ -61,8 +61,15 @@ test: $(STAMP) compiled-messages
 # The queue benchmark (bench/README.md): a visit day over HTTP against gunicorn.
 # DB=sqlite or DB=postgres for one database; BENCH_ARGS="--residents 200" and so on.
 DB ?= both
+# Each benchmark writes var/bench/<name>.json; BENCH=queue (or planner, report) runs one.
+BENCH ?= queue planner report
 bench: $(STAMP)
-	$(BIN)/python -m bench.queue_bench --db $(DB) $(BENCH_ARGS)
+	@for name in $(BENCH); do \
+		if [ -f bench/$${name}_bench.py ]; then \
+			echo "==> $$name benchmark"; \
+			$(BIN)/python -m bench.$${name}_bench --db $(DB) $(BENCH_ARGS) || exit 1; \
+		fi; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
