@@ -1,4 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from bujian.calendars import views
 
 app_name = "calendars"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+    path("<int:pk>/hapus/", views.remove, name="remove"),
+]
