@@ -1,0 +1,134 @@
+"""The visit and period reports: the numbers of a known visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from bujian.agencies.models import Agency
+from bujian.agencies.tests.factories import AgencyFactory
+from bujian.evaluation.reports import Period, period_report, visit_report
+from bujian.evaluation.tests.builders import DAY, BuiltVisit, build_visit
+from bujian.regions.models import Regency, Village
+from bujian.regions.tests.factories import VillageFactory
+
+
+@pytest.fixture
+def built(regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency) -> BuiltVisit:
+    absent = AgencyFactory.create(code="perkim", short_name="Perkim", regencies=[regency])
+    excused = AgencyFactory.create(code="dinsos", short_name="Dinsos", regencies=[regency])
+    return build_visit(
+        regency=regency,
+        village=village,
+        disdukcapil=disdukcapil,
+        samsat=samsat,
+        absent=absent,
+        excused=excused,
+    )
+
+
+def test_visit_report_counts_attendance_residents_services_and_times(built: BuiltVisit) -> None:
+    report = visit_report(built.visit.pk)
+    assert (report.invited, report.present, report.absent, report.excused) == (4, 2, 1, 1)
+    assert report.late == 1
+    assert report.residents.served == 4
+    assert {c.key: c.count for c in report.residents.by_sex} == {"L": 2, "P": 2}
+    assert {c.key: c.count for c in report.residents.by_age} == {
+        "0-16": 1,
+        "17-25": 0,
+        "26-45": 2,
+        "46-59": 0,
+        "60+": 1,
+    }  # 15 (a day before the birthday), 37, 27 and 67 years
+    by_agency = {row.agency.code: row for row in report.agencies}
+    duk = by_agency["disdukcapil"]
+    assert (duk.served, duk.outcomes.completed, duk.outcomes.in_process, duk.outcomes.rejected) == (
+        3,
+        1,
+        1,
+        1,
+    )
+    assert duk.times.average_wait_minutes == 20.0  # 10, 20, 30 minutes
+    assert duk.times.average_service_minutes == 9.0  # 8, 15, 4 minutes
+    samsat = by_agency["samsat"]
+    assert (samsat.tickets, samsat.served, samsat.skipped) == (2, 1, 1)
+    assert report.total.times.average_wait_minutes == 25.0  # 10, 20, 30, 40
+    assert (report.documents_issued, report.documents_handed_over) == (2, 1)
+    assert report.documents_handed_over_at_visit == 1
+
+
+def test_visit_report_ikm_per_agency_and_overall(built: BuiltVisit) -> None:
+    report = visit_report(built.visit.pk)
+    by_agency = {row.agency.code: row for row in report.agencies}
+    duk = by_agency["disdukcapil"].ikm
+    assert duk is not None and duk.respondents == 2
+    # NRR = 3.5 ×8 and 3.0: mean 3.444…, × 25 = 86.11
+    assert duk.ikm == Decimal("86.11") and duk.grade == "B"
+    samsat = by_agency["samsat"].ikm
+    assert samsat is not None and samsat.ikm == Decimal("86.11")
+    overall = report.ikm
+    assert overall is not None and overall.respondents == 3
+    assert "1/9" in report.ikm_method
+
+
+def test_agency_operator_scope_keeps_only_their_agency(
+    built: BuiltVisit, disdukcapil: Agency
+) -> None:
+    report = visit_report(built.visit.pk, agency_ids=[disdukcapil.pk])
+    assert [row.agency.code for row in report.agencies] == ["disdukcapil"]
+    assert [a.agency.code for a in report.attendance] == ["disdukcapil"]
+    assert report.total.served == 3
+
+
+def test_period_report_reads_the_same_numbers(built: BuiltVisit, regency: Regency) -> None:
+    period = Period.containing("quarter", DAY)
+    report = period_report(regency.pk, period.start, period.end, label=period.label)
+    visit = visit_report(built.visit.pk)
+    assert [t.visit_id for t in report.visits] == [built.visit.pk]
+    assert report.total.served == visit.total.served == 4
+    assert report.residents.served == 4
+    assert report.ikm is not None and visit.ikm is not None
+    assert report.ikm.ikm == visit.ikm.ikm
+    trend = report.visits[0]
+    assert (trend.residents_served, trend.services, trend.completed) == (4, 4, 2)
+    assert report.documents_issued == 2
+
+
+def test_period_coverage_counts_villages_and_days_since(
+    built: BuiltVisit, regency: Regency, village: Village
+) -> None:
+    other = VillageFactory.create(district=village.district, code="17.01.05.2002", name="Lain")
+    report = period_report(regency.pk, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    rows = {v.village.pk: v for d in report.coverage for v in d.villages}
+    assert rows[village.pk].visits_in_period == 1
+    assert rows[village.pk].last_visit == DAY
+    assert rows[other.pk].last_visit is None
+    assert report.villages_visited == 1 and report.districts_visited == 1
+
+
+def test_period_excludes_visits_outside_it(built: BuiltVisit, regency: Regency) -> None:
+    report = period_report(regency.pk, dt.date(2027, 7, 1), dt.date(2027, 7, 31))
+    assert report.visits == [] and report.total.served == 0 and report.ikm is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "number", "start", "end"),
+    [
+        ("month", 2, dt.date(2028, 2, 1), dt.date(2028, 2, 29)),
+        ("quarter", 4, dt.date(2027, 10, 1), dt.date(2027, 12, 31)),
+        ("semester", 1, dt.date(2027, 1, 1), dt.date(2027, 6, 30)),
+        ("year", 1, dt.date(2027, 1, 1), dt.date(2027, 12, 31)),
+    ],
+)
+def test_period_bounds(kind: str, number: int, start: dt.date, end: dt.date) -> None:
+    period = Period.parse(kind, start.year, number)
+    assert (period.start, period.end) == (start, end)
+
+
+def test_period_refuses_nonsense() -> None:
+    with pytest.raises(ValueError):
+        Period.parse("quarter", 2027, 5)
+    with pytest.raises(ValueError):
+        Period.parse("week", 2027, 1)
