@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import enum
 import importlib
 import io
+import json
 import math
 import random
 import time
@@ -29,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
@@ -231,6 +234,7 @@ class _Table:
         if ids:
             self.columns.insert(0, "id")
         self.rows: list[tuple[Any, ...]] = []
+        self.tail: tuple[Any, ...] = ()
         self.next_id = 1
         self.written = 0
 
@@ -247,9 +251,17 @@ class _Writer:
         self.postgres = connection.vendor == "postgresql"
 
     def table(
-        self, key: str, model: type[models.Model], fields: Sequence[str], *, ids: bool = True
+        self,
+        key: str,
+        model: type[models.Model],
+        fields: Sequence[str],
+        *,
+        ids: bool = True,
+        tail: tuple[Any, ...] = (),
     ) -> _Table:
+        """A table to write ``fields`` of (then ``tail``'s constant values, if any)."""
         table = _Table(model, fields, ids=ids)
+        table.tail = tail
         if ids:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table.name)}")  # noqa: S608 -- table names from model meta
@@ -262,7 +274,7 @@ class _Writer:
         if table.ids:
             row_id = table.next_id
             table.next_id += 1
-            table.rows.append((row_id, *values))
+            table.rows.append((row_id, *values, *table.tail))
         else:
             row_id = 0
             table.rows.append(values)
@@ -309,7 +321,7 @@ def _uuid(tag: int, row_id: int) -> str:
 
 def _ts(moment: dt.datetime) -> str:
     """A UTC datetime as both databases read it (the connection's time zone is UTC)."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return moment.isoformat(" ")  # whole minutes here: no fraction
 
 
 # --- the setting: regions, agencies, services ---------------------------------------------
@@ -587,7 +599,11 @@ class _Generator:
         self.records_per_visit = plan.per_visit(RECORDS_AT_SCALE_1)
         self.last_moment = dt.datetime.combine(plan.last_day, dt.time(0, 0))
         self._booth_rows: list[tuple[int, dt.datetime, int, int, str, str]] = []
-        self.extras: list[_Extra] = [extra(self) for extra in _EXTRAS if extra.available()]
+        self.extras: list[_Extra] = []
+        for extra in _EXTRAS:
+            model = extra.model()
+            if model is not None:
+                self.extras.append(extra(self, model))
         w = self.w
         self.t_visit = w.table(
             "visit",
@@ -1286,8 +1302,6 @@ class _Generator:
             self.visit(regency, start, end)
             self.progress.visits_done += 1
             self.w.tick()
-        for extra in self.extras:
-            extra.finish()
         self.w.flush_all()
         self.w.tick(force=True)
 
@@ -1348,14 +1362,24 @@ def _outcome(roll: float, *, completed: float, in_process: float, rejected: floa
 
 
 class _Extra:
-    """Rows of another app, written per visit once that app's models exist."""
+    """Rows of another app, written per visit when that app's table exists."""
+
+    app_label = ""
+    model_name = ""
 
     @classmethod
-    def available(cls) -> bool:
-        return False
+    def model(cls) -> type[models.Model] | None:
+        try:
+            model = apps.get_model(cls.app_label, cls.model_name)
+        except LookupError:
+            return None
+        if model._meta.db_table not in connection.introspection.table_names():
+            return None
+        return model
 
-    def __init__(self, generator: _Generator) -> None:
+    def __init__(self, generator: _Generator, model: type[models.Model]) -> None:
         self.g = generator
+        self.rng = generator.rng
 
     def visit(
         self,
@@ -1367,11 +1391,309 @@ class _Extra:
     ) -> None:
         raise NotImplementedError
 
-    def finish(self) -> None:
-        """Called once at the end (rows that depend on every visit)."""
+
+def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
+    """The columns this generator does not choose, with their model defaults: rows are
+    written by the driver, which knows nothing of Django's defaults."""
+    names, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.name in given:
+            continue
+        if f.has_default():
+            value = f.get_default()
+            if isinstance(value, enum.Enum):
+                value = value.value
+            elif isinstance(value, list | dict):
+                value = json.dumps(value)
+        elif f.null:
+            value = None
+        elif f.empty_strings_allowed:
+            value = ""
+        else:
+            raise HistoryError(f"{model.__name__}.{f.name} needs a value from the generator.")
+        names.append(f.name)
+        values.append(value)
+    return names, tuple(values)
 
 
-_EXTRAS: list[type[_Extra]] = []
+class _Responses(_Extra):
+    """SKM responses for a share of the booth tickets served: one per ticket at most,
+    on the current questionnaire, answers drawn around each agency's own level."""
+
+    app_label, model_name = "surveys", "SurveyResponse"
+    GIVEN = [
+        "created_at",
+        "updated_at",
+        "uuid",
+        "questionnaire",
+        "ticket",
+        "regency",
+        "visit",
+        "agency",
+        "service",
+        "day",
+        "session",
+        "channel",
+        "sex",
+        "age",
+        "education",
+        "occupation",
+        "u1",
+        "u2",
+        "u3",
+        "u4",
+        "u5",
+        "u6",
+        "u7",
+        "u8",
+        "u9",
+        "suggestion",
+    ]
+    SUGGESTIONS = [
+        "Antrean perlu dipercepat.",
+        "Petugas ramah, terima kasih.",
+        "Mohon tambah kursi tunggu.",
+        "Jaringan sering putus, pencetakan lambat.",
+        "Semoga program ini terus berlanjut.",
+    ]
+
+    def __init__(self, generator: _Generator, model: type[models.Model]) -> None:
+        super().__init__(generator, model)
+        names, tail = _defaults(model, self.GIVEN)
+        self.table = generator.w.table("survey_response", model, [*self.GIVEN, *names], tail=tail)
+        questionnaire = apps.get_model("surveys", "Questionnaire")
+        current = questionnaire._default_manager.filter(is_current=True).first()
+        if current is None:
+            actions = importlib.import_module("bujian.surveys.actions")
+            current = actions.current_questionnaire()
+        self.questionnaire_id = current.pk
+        self.per_visit = generator.plan.per_visit(RESPONSES_AT_SCALE_1)
+        # Per agency and element: the chances of answering 1, 2, 3 (4 is the rest).
+        self.levels: dict[int, list[tuple[float, float, float]]] = {}
+
+    def thresholds(self, agency_id: int) -> list[tuple[float, float, float]]:
+        if agency_id not in self.levels:
+            rng = self.rng
+            quality = rng.uniform(0.0, 1.0)
+            levels = []
+            for _ in range(9):
+                good = min(0.95, max(0.05, quality + rng.uniform(-0.25, 0.25)))
+                p1, p2 = 0.03 * (1 - good), 0.25 * (1 - good)
+                p3 = (1 - p1 - p2) * (1 - good)
+                levels.append((p1, p1 + p2, p1 + p2 + p3))
+            self.levels[agency_id] = levels
+        return self.levels[agency_id]
+
+    def visit(
+        self,
+        regency: _Regency,
+        village: _Village,
+        visit_id: int,
+        days: list[dt.date],
+        served: list[Served],
+    ) -> None:
+        rng, w, t = self.rng, self.g.w, self.table
+        for s in rng.sample(served, min(self.per_visit, len(served))):
+            answers = []
+            for low, middle, high in self.thresholds(s.agency_id):
+                roll = rng.random()
+                answers.append(1 if roll < low else 2 if roll < middle else 3 if roll < high else 4)
+            local_hour = (s.finished + regency.offset).hour
+            roll = rng.random()
+            channel = "kiosk" if roll < 0.6 else "qr" if roll < 0.9 else "paper"
+            stamp = _ts(s.finished + dt.timedelta(minutes=rng.randrange(2, 30)))
+            w.add(
+                t,
+                stamp,
+                stamp,
+                _uuid(7, t.next_id),
+                self.questionnaire_id,
+                s.ticket_id,
+                regency.id,
+                visit_id,
+                s.agency_id,
+                s.service_id,
+                s.day.isoformat(),
+                "morning" if local_hour < 12 else "afternoon",
+                channel,
+                "P" if rng.random() < 0.5 else "L",
+                rng.randrange(17, 75),
+                rng.choice(("sd", "smp", "sma", "sma", "s1")),
+                rng.choice(("pns", "swasta", "wirausaha", "lainnya", "lainnya")),
+                *answers,
+                rng.choice(self.SUGGESTIONS) if rng.random() < 0.05 else "",
+            )
+
+
+class _Aspirations(_Extra):
+    """Aspirations raised at the visit (dialogue session or recorded by staff), each
+    with its way through the workflow and the history lines of each step."""
+
+    app_label, model_name = "aspirations", "Aspiration"
+    GIVEN = [
+        "created_at",
+        "updated_at",
+        "regency",
+        "code",
+        "visit",
+        "village",
+        "category",
+        "title",
+        "text",
+        "channel",
+        "reporter_name",
+        "raised_by",
+        "status",
+        "received_at",
+        "verified_at",
+        "assigned_at",
+        "first_response_at",
+        "resolved_at",
+        "rejected_at",
+        "closed_at",
+        "due_date",
+        "assign_due",
+        "response_due",
+        "close_due",
+        "lead_agency",
+        "term",
+        "planning_year",
+        "public_response",
+    ]
+    EVENT_GIVEN = ["aspiration", "created_at", "action", "from_status", "to_status", "agency"]
+    # Category, the agency that leads on it (catalog code) and a title.
+    TOPICS = [
+        ("infrastructure", "PUPR", "Jalan desa rusak dan berlubang"),
+        ("infrastructure", "PERKIM", "Rumah tidak layak huni perlu dibantu"),
+        ("education", "DIKBUD", "Guru honorer di SD kurang"),
+        ("health", "DINKES", "Puskesmas pembantu kekurangan obat"),
+        ("social_aid", "DINSOS", "Bantuan sosial belum diterima"),
+        ("civil_registration", "DISDUKCAPIL", "Blangko KTP-el sering habis"),
+        ("agriculture", "DISTANPANGAN", "Pupuk bersubsidi sulit didapat"),
+        ("agriculture", "DKP", "Bantuan alat tangkap nelayan"),
+        ("economy", "DPMPTSP", "Pelatihan dan izin usaha mikro"),
+        ("other", "DPMD", "Pendampingan pengelolaan dana desa"),
+    ]
+
+    def __init__(self, generator: _Generator, model: type[models.Model]) -> None:
+        super().__init__(generator, model)
+        names, tail = _defaults(model, self.GIVEN)
+        w = generator.w
+        self.table = w.table("aspiration", model, [*self.GIVEN, *names], tail=tail)
+        event = apps.get_model("aspirations", "Event")
+        names, tail = _defaults(event, self.EVENT_GIVEN)
+        self.events = w.table("aspiration_event", event, [*self.EVENT_GIVEN, *names], tail=tail)
+        self.per_visit = generator.plan.per_visit(ASPIRATIONS_AT_SCALE_1)
+
+    def visit(
+        self,
+        regency: _Regency,
+        village: _Village,
+        visit_id: int,
+        days: list[dt.date],
+        served: list[Served],
+    ) -> None:
+        rng, w = self.rng, self.g.w
+        last = self.g.last_moment
+        agencies = {agency.base_code: agency.id for agency in regency.agencies}
+        for _ in range(self.per_visit):
+            category, lead_code, title = self.TOPICS[rng.randrange(len(self.TOPICS))]
+            lead = agencies.get(lead_code)
+            day = days[rng.randrange(len(days))]
+            received = (
+                dt.datetime.combine(day, dt.time(9, 0))
+                + dt.timedelta(minutes=rng.randrange(300))
+                - regency.offset
+            )
+            # The steps, each some days after the previous; the history stops at
+            # the last day, so recent aspirations are still open.
+            steps = [("received", received)]
+            moment = received
+            fate = rng.random()
+            for status, days_after in (
+                ("verified", rng.randrange(0, 3)),
+                ("assigned", rng.randrange(0, 3)),
+                ("in_progress", rng.randrange(1, 6)),
+                ("resolved", rng.randrange(3, 60)),
+            ):
+                if status == "assigned" and (lead is None or fate < 0.07):
+                    status = "rejected"
+                moment += dt.timedelta(days=days_after, minutes=rng.randrange(600))
+                if moment > last:
+                    break
+                steps.append((status, moment))
+                if status == "rejected":
+                    break
+            status, when = steps[-1]
+            at = dict(steps)
+            resolved = at.get("resolved")
+            closed = resolved + dt.timedelta(days=14) if resolved else at.get("rejected")
+            if closed is not None and closed > last:
+                closed = None
+            open_step = {"received": 5, "verified": 5, "assigned": 7, "in_progress": 21}
+            due = (
+                (when + dt.timedelta(days=open_step[status])).date()
+                if status in open_step
+                else None
+            )
+            long_term = category == "infrastructure" and rng.random() < 0.5
+            aspiration_id = self.table.next_id
+            w.add(
+                self.table,
+                _ts(received),
+                _ts(when),
+                regency.id,
+                f"S{_code(aspiration_id)}",
+                visit_id,
+                village.id,
+                category,
+                title,
+                f"{title} di {village.name}. (Data sintetis.)",
+                "dialogue" if rng.random() < 0.4 else "assisted",
+                f"{rng.choice(FIRST_NAMES_MALE)} {rng.choice(FAMILY_NAMES)}",
+                "",
+                status,
+                _ts(received),
+                _opt(at.get("verified")),
+                _opt(at.get("assigned")),
+                _opt(at.get("in_progress")),
+                _opt(resolved),
+                _opt(at.get("rejected")),
+                _opt(closed),
+                due.isoformat() if due else None,
+                (received + dt.timedelta(days=5)).date().isoformat(),
+                (at["assigned"] + dt.timedelta(days=7)).date().isoformat()
+                if "assigned" in at
+                else None,
+                (resolved + dt.timedelta(days=14)).date().isoformat() if resolved else None,
+                lead if "assigned" in at else None,
+                ("long" if long_term else "short") if "assigned" in at else "",
+                received.year + 1 if long_term and "assigned" in at else None,
+                "Sudah ditindaklanjuti oleh OPD terkait." if resolved else "",
+            )
+            previous = ""
+            for step, moment in steps:
+                action = {"received": "submitted", "in_progress": "started"}.get(step, step)
+                agency = lead if step in {"assigned", "in_progress", "resolved"} else None
+                w.add(self.events, aspiration_id, _ts(moment), action, previous, step, agency)
+                previous = step
+
+
+def _code(number: int) -> str:
+    """A tracking code in the aspirations' alphabet, unique per id (7 characters)."""
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    out = ""
+    for _ in range(7):
+        number, digit = divmod(number, len(alphabet))
+        out = alphabet[digit] + out
+    return out
+
+
+def _opt(moment: dt.datetime | None) -> str | None:
+    return _ts(moment) if moment is not None else None
+
+
+_EXTRAS: list[type[_Extra]] = [_Responses, _Aspirations]
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection, models
 
 from bujian.agencies.models import Agency
+from bujian.aspirations.models import Aspiration
 from bujian.evaluation.synthetic import (
     ASPIRATIONS_AT_SCALE_1,
     RECORDS_AT_SCALE_1,
@@ -28,6 +29,7 @@ from bujian.queueing.models import Ticket, VisitTicket
 from bujian.records.models import Document, DocumentHandover, ServiceRecord
 from bujian.regions.models import Regency, Village
 from bujian.residents.models import Registration, Resident
+from bujian.surveys.models import SurveyResponse
 from bujian.visits.models import Booth, Participation, Visit
 
 LAST_DAY = dt.date(2026, 7, 15)
@@ -119,6 +121,32 @@ def test_queue_rows_follow_the_rules_of_the_visit_day(history: HistoryResult) ->
         assert len(resident.national_id) == 16 and resident.national_id.isdigit()
         assert resident.village is not None
         assert resident.national_id.startswith(resident.village.district.nik_prefix)
+
+
+def test_responses_and_aspirations_follow_the_visits(history: HistoryResult) -> None:
+    plan = HistoryPlan(regencies=3, years=1, scale=0.001, last_day=LAST_DAY)
+    responses = SurveyResponse.objects.select_related("ticket__booth__participation")
+    assert responses.count() == history.counts["survey_response"]
+    assert history.counts["survey_response"] >= plan.visits * plan.per_visit(RESPONSES_AT_SCALE_1)
+    for response in responses:  # one per served booth ticket, about that service
+        ticket = response.ticket
+        assert ticket is not None and ticket.status == Ticket.Status.DONE
+        assert response.visit_id == ticket.booth.visit_id
+        assert response.agency_id == ticket.booth.participation.agency_id
+        assert response.day == ticket.day
+        assert {response.u1, response.u5, response.u9} <= {1, 2, 3, 4}
+    aspirations = Aspiration.objects.all()
+    assert aspirations.count() == history.counts["aspiration"]
+    assert history.counts["aspiration"] == plan.visits * plan.per_visit(ASPIRATIONS_AT_SCALE_1)
+    for aspiration in aspirations:
+        assert aspiration.visit is not None
+        assert aspiration.regency_id == aspiration.visit.regency_id
+        assert aspiration.events.count() >= 1
+        if aspiration.status in {"assigned", "in_progress", "resolved"}:
+            assert aspiration.lead_agency is not None
+        if aspiration.status in Aspiration.OPEN_STATES:
+            assert aspiration.due_date is not None
+    assert Aspiration.objects.filter(status="resolved").exists()
 
 
 def _orphans(model: type[models.Model], field: models.ForeignKey[models.Model]) -> int:
