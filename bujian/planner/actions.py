@@ -439,13 +439,15 @@ def accept_plan(*, plan: Plan, actor: User, now: dt.datetime | None = None) -> i
         target=plan,
         data={"visits_created": created, "visits_replaced": len(reusable) - len(reused)},
     )
+    plan.refresh_from_db(fields=["status", "accepted_by", "accepted_at", "updated_at"])
     return created
 
 
 @transaction.atomic
 def set_slot_lock(*, slot: PlanSlot, actor: User, locked: bool) -> PlanSlot:
     """Lock a visit of the accepted plan so that re-planning keeps it."""
-    if slot.plan.status != Plan.Status.ACCEPTED or slot.visit_id is None:
+    accepted = Plan.objects.filter(pk=slot.plan_id, status=Plan.Status.ACCEPTED).exists()
+    if not accepted or slot.visit_id is None:
         raise DomainError(
             "planner.lock_not_accepted",
             _("Only the visits of an accepted plan can be locked."),

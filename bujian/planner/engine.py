@@ -45,6 +45,9 @@ ONE_DAY = dt.timedelta(days=1)
 EARLY_BONUS_PERCENT = 20
 # The solver stops when it has proved the plan within this fraction of the bound.
 RELATIVE_GAP_LIMIT = 0.001
+# Two visits that did not find a date in their own share of the month keep at least
+# this many days from the others.
+MIN_SPACING_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -169,25 +172,32 @@ def make_slots(problem: Problem) -> tuple[list[Slot], list[str]]:
             if first <= kept.start <= last and ideals:
                 ideals.remove(_nearest(ideals, kept.start))
         missing = 0
+        share = dt.timedelta(days=span / n)
         for ideal in ideals:
             if ideal < earliest:
                 continue  # that part of the month has passed
             options = [
-                first + dt.timedelta(days=i)
-                for i in range(span)
-                if first + dt.timedelta(days=i) >= earliest
-            ]
-            options = [
                 d
-                for d in options
-                if d + length <= rules.end
+                for d in (first + dt.timedelta(days=i) for i in range(span))
+                if d >= earliest
+                and d + length <= rules.end
                 and is_open_start(problem, d)
                 and not any(d <= t_end and d + length >= t_start for t_start, t_end in taken)
             ]
-            if not options:
+            # The slot's own share of the month first; else anywhere in the month at
+            # least a week from the other visits, so that a blocked fortnight
+            # (Ramadan, Idul Fitri) costs a visit rather than crams two into a week.
+            own = [d for d in options if abs(d - ideal) <= share / 2]
+            spaced = [
+                d
+                for d in options
+                if all(abs((d - t_start).days) >= MIN_SPACING_DAYS for t_start, _end in taken)
+            ]
+            choices = own or spaced
+            if not choices:
                 missing += 1
                 continue
-            best = _nearest(options, ideal)
+            best = _nearest(choices, ideal)
             slots.append(Slot(best, best + length))
             taken.append((best, best + length))
         if missing:
