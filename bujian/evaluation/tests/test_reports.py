@@ -8,25 +8,10 @@ from decimal import Decimal
 import pytest
 
 from bujian.agencies.models import Agency
-from bujian.agencies.tests.factories import AgencyFactory
 from bujian.evaluation.reports import Period, period_report, visit_report
-from bujian.evaluation.tests.builders import DAY, BuiltVisit, build_visit
+from bujian.evaluation.tests.builders import DAY, BuiltVisit
 from bujian.regions.models import Regency, Village
 from bujian.regions.tests.factories import VillageFactory
-
-
-@pytest.fixture
-def built(regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency) -> BuiltVisit:
-    absent = AgencyFactory.create(code="perkim", short_name="Perkim", regencies=[regency])
-    excused = AgencyFactory.create(code="dinsos", short_name="Dinsos", regencies=[regency])
-    return build_visit(
-        regency=regency,
-        village=village,
-        disdukcapil=disdukcapil,
-        samsat=samsat,
-        absent=absent,
-        excused=excused,
-    )
 
 
 def test_visit_report_counts_attendance_residents_services_and_times(built: BuiltVisit) -> None:

@@ -6,10 +6,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-import pytest
-
-from bujian.agencies.models import Agency
-from bujian.agencies.tests.factories import AgencyFactory
 from bujian.evaluation.models import (
     AgencyDaySummary,
     ResidentGroupSummary,
@@ -18,26 +14,11 @@ from bujian.evaluation.models import (
     VisitSummary,
 )
 from bujian.evaluation.summaries import rebuild_summaries, refresh_if_stale
-from bujian.evaluation.tests.builders import BuiltVisit, build_visit
+from bujian.evaluation.tests.builders import BuiltVisit
 from bujian.queueing.models import Ticket
 from bujian.records.models import Document, ServiceRecord
-from bujian.regions.models import Regency, Village
 from bujian.surveys.models import SurveyResponse
 from bujian.visits.models import Participation, Visit
-
-
-@pytest.fixture
-def built(regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency) -> BuiltVisit:
-    absent = AgencyFactory.create(code="perkim", short_name="Perkim", regencies=[regency])
-    excused = AgencyFactory.create(code="dinsos", short_name="Dinsos", regencies=[regency])
-    return build_visit(
-        regency=regency,
-        village=village,
-        disdukcapil=disdukcapil,
-        samsat=samsat,
-        absent=absent,
-        excused=excused,
-    )
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
