@@ -145,7 +145,9 @@ class SurveyResponse(TimeStampedModel):
         verbose_name=_("queue ticket"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # Tickets are never deleted in use (service records protect them); should one
+        # go, its answers stay as an anonymous response of the visit.
+        on_delete=models.SET_NULL,
         related_name="survey_response",
     )
     regency = models.ForeignKey(
@@ -154,7 +156,7 @@ class SurveyResponse(TimeStampedModel):
     visit = models.ForeignKey(
         "visits.Visit",
         verbose_name=_("visit"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,  # like its participations and booths
         related_name="survey_responses",
     )
     agency = models.ForeignKey(

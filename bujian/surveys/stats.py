@@ -151,6 +151,18 @@ def combined(
     return ikm_from_sums(sums, respondents, population=population)
 
 
+def _overall_and_per_agency(
+    responses: QuerySet[SurveyResponse], tickets: QuerySet[Ticket]
+) -> tuple[IkmResult | None, dict[int, IkmResult]]:
+    """Three queries: the totals, the sums per agency, the services per agency (whose
+    sum is the overall population)."""
+    served = served_counts(tickets, "booth__participation__agency_id")
+    per_agency = results_by(grouped_sums(responses, "agency_id"), served)
+    sums, respondents = total_sums(responses)
+    overall = ikm_from_sums(sums, respondents, population=sum(served.values()))
+    return overall, per_agency
+
+
 # --- the contract ---------------------------------------------------------------------
 
 
@@ -158,11 +170,7 @@ def visit_ikm(visit_id: int) -> tuple[IkmResult | None, dict[int, IkmResult]]:
     """The IKM of a visit, overall and per agency_id."""
     responses = SurveyResponse.objects.filter(visit_id=visit_id)
     tickets = Ticket.objects.filter(booth__visit_id=visit_id)
-    per_agency = results_by(
-        grouped_sums(responses, "agency_id"),
-        served_counts(tickets, "booth__participation__agency_id"),
-    )
-    return combined(responses, tickets), per_agency
+    return _overall_and_per_agency(responses, tickets)
 
 
 def period_ikm(
@@ -172,11 +180,7 @@ def period_ikm(
     agency_id."""
     responses = SurveyResponse.objects.filter(regency_id=regency_id, day__range=(start, end))
     tickets = Ticket.objects.filter(booth__visit__regency_id=regency_id, day__range=(start, end))
-    per_agency = results_by(
-        grouped_sums(responses, "agency_id"),
-        served_counts(tickets, "booth__participation__agency_id"),
-    )
-    return combined(responses, tickets), per_agency
+    return _overall_and_per_agency(responses, tickets)
 
 
 def ikm_by_visit(regency_id: int, start: dt.date, end: dt.date) -> dict[int, IkmResult]:
