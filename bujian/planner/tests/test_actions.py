@@ -96,7 +96,7 @@ def test_rules_that_cannot_hold_give_the_named_conflict(
 ) -> None:
     plan = run(regency, budi, min_visits_per_district=3)
     assert plan.status == Plan.Status.INFEASIBLE
-    assert plan.conflicts == ["3 kecamatan × 3 visits > 6 slots available"]
+    assert plan.conflicts == ["3 kecamatan × 3 kunjungan > 6 slot tersedia"]
     assert not plan.slots.exists()
 
 
@@ -108,7 +108,7 @@ def test_the_solver_found_conflict_names_the_rules(
         VillageProfile.objects.create(village=village, travel_minutes=150)
     plan = run(regency, budi, max_long_trips_per_month=1, revisit_months=1)
     assert plan.status == Plan.Status.INFEASIBLE
-    assert "at most 1 long trips a month" in plan.conflicts[0]
+    assert "paling banyak 1 perjalanan jauh per bulan" in plan.conflicts[0]
 
 
 def test_need_indicators_and_the_reason_line(
@@ -138,9 +138,9 @@ def test_need_indicators_and_the_reason_line(
     )
     needs = {n.village.pk: n for n in village_needs(regency, dt.date(2026, 11, 28))}
     assert needs[first.pk].last_finished == dt.date(2025, 4, 8)
-    assert needs[first.pk].reason.startswith("not visited for 19 months")
-    assert needs[villages[2].pk].reason.startswith("never visited")
-    assert needs[villages[1].pk].reason.startswith("priority urgent: Banjir bulan lalu")
+    assert needs[first.pk].reason == "belum dikunjungi 19 bulan"
+    assert needs[villages[2].pk].reason.startswith("belum pernah dikunjungi")
+    assert needs[villages[1].pk].reason.startswith("prioritas mendesak: Banjir bulan lalu")
     assert needs[villages[1].pk].weight > needs[villages[2].pk].weight > needs[first.pk].weight
 
 
@@ -294,3 +294,37 @@ def test_a_period_already_over_is_refused(regency: Regency, budi: User) -> None:
         )
     assert refused.value.code == "planner.period_past"
     assert not Plan.objects.exists()
+
+
+def test_open_aspirations_and_waiting_documents_count_in_the_need(
+    regency: Regency, villages: list[Village], disdukcapil: Agency
+) -> None:
+    from django.utils import timezone
+
+    from bujian.aspirations.models import Aspiration
+    from bujian.records.models import Document
+    from bujian.records.tests.factories import DocumentFactory, ResidentFactory
+
+    village = villages[4]
+    for i, status in enumerate(["received", "verified", "rejected"]):
+        Aspiration.objects.create(
+            regency=regency,
+            code=f"ABC{i}",
+            village=village,
+            category="infrastructure",
+            title="Jalan rusak",
+            text="Jalan desa rusak berat.",
+            channel="assisted",
+            status=status,
+            received_at=timezone.now(),
+        )
+    resident = ResidentFactory.create(village=village)
+    DocumentFactory.create_batch(2, resident=resident, agency=disdukcapil)
+    DocumentFactory.create(resident=resident, agency=disdukcapil, status=Document.Status.IN_PROCESS)
+    needs = {n.village.pk: n for n in village_needs(regency, dt.date(2026, 11, 28))}
+    need = needs[village.pk]
+    assert (need.aspirations, need.documents) == (2, 2)
+    assert need.reason == (
+        "belum pernah dikunjungi, 2 aspirasi terbuka, 2 dokumen menunggu diserahkan"
+    )
+    assert need.weight == needs[villages[3].pk].weight + 3 * 2 + 2 * 2

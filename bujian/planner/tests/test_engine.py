@@ -205,14 +205,14 @@ def test_the_named_conflict_counts_kecamatan_and_slots() -> None:
     slots, _notes = engine.make_slots(problem)
     assert len(slots) == 20
     conflicts = engine.named_conflicts(problem, slots)
-    assert "11 kecamatan × 2 visits > 20 slots available" in conflicts
+    assert "11 kecamatan × 2 kunjungan > 20 slot tersedia" in conflicts
 
 
 def test_too_few_kecamatan_for_the_gap_rule_is_named() -> None:
     problem = make_problem(districts=1)
     slots, _notes = engine.make_slots(problem)
     conflicts = engine.named_conflicts(problem, slots)
-    assert any("only 1 kecamatan" in c for c in conflicts)
+    assert any("hanya 1 kecamatan" in c for c in conflicts)
 
 
 def test_an_infeasibility_found_by_the_solver_names_the_rules() -> None:
@@ -226,7 +226,7 @@ def test_an_infeasibility_found_by_the_solver_names_the_rules() -> None:
     assert solution.status == "infeasible"
     conflicts = engine.diagnose(problem, slots, time_limit=2)
     assert len(conflicts) == 1
-    assert "at most 1 long trips a month" in conflicts[0]
+    assert "paling banyak 1 perjalanan jauh per bulan" in conflicts[0]
 
 
 def test_greedy_is_valid_and_never_beats_the_solver() -> None:
