@@ -102,6 +102,14 @@ def client_for(user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _own_board_versions(
+    settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Each test starts with no queue-board versions (they live in files)."""
+    settings.BUJIAN_BOARD_DIR = tmp_path_factory.mktemp("board")  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings: pytest.FixtureRequest) -> None:
     """Pages name static files without the manifest that collectstatic writes, so the
     tests pass on a fresh clone where var/static is empty."""

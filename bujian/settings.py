@@ -238,6 +238,8 @@ STORAGES = {
 # WhiteNoise warns (an error under pytest) when the folder is missing on a fresh clone.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("BUJIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
+# The queue screens' change counters (bujian/queueing/board.py), one small file per visit.
+BUJIAN_BOARD_DIR = VAR_DIR / "board"
 MEDIA_URL = "/media/"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

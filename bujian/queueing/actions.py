@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from django.db import transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,19 +110,37 @@ def booth_for_agency(visit: Visit, agency_id: int) -> Booth | None:
     )
 
 
+def booths_for_agencies(visit: Visit, agency_ids: Iterable[int]) -> dict[int, Booth]:
+    """The open booth of each agency (the first by prefix when it has several), in one
+    query."""
+    booths: dict[int, Booth] = {}
+    rows = Booth.objects.filter(
+        visit=visit, participation__agency_id__in=list(agency_ids), is_open=True
+    ).select_related("participation")
+    for booth in sorted(rows, key=lambda booth: booth.prefix):
+        booths.setdefault(booth.participation.agency_id, booth)
+    return booths
+
+
 # --- issuing ----------------------------------------------------------------------------
 
 
 def _take_number(booth: Booth, day: dt.date) -> int:
-    """Next number at the booth for the day: 1 on a new day. One UPDATE."""
-    Booth.objects.filter(pk=booth.pk).update(
-        last_number=Case(
-            When(counter_day=day, then=F("last_number") + 1),
-            default=Value(1),
-        ),
-        counter_day=day,
-    )
-    booth.refresh_from_db(fields=["last_number", "counter_day"])
+    """Next number at the booth for the day: 1 on a new day. One UPDATE … RETURNING
+    (SQLite 3.35+ and PostgreSQL): the counter moves and is read in one statement, under
+    the row's write lock, so two desks never read the same number."""
+    table = connection.ops.quote_name(Booth._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = CASE WHEN counter_day = %s "  # noqa: S608 -- table name from the model, values as parameters
+            "THEN last_number + 1 ELSE 1 END, counter_day = %s WHERE id = %s "
+            "RETURNING last_number",
+            [day, day, booth.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Booth.DoesNotExist(f"booth {booth.pk}")
+    booth.last_number, booth.counter_day = int(row[0]), day
     return booth.last_number
 
 
@@ -158,22 +176,22 @@ def issue_visit_ticket(
     by_agency: dict[int, list[Service]] = defaultdict(list)
     for service in services:
         by_agency[service.agency_id].append(service)
-    booths: dict[int, Booth] = {}
+    booths = booths_for_agencies(visit, by_agency)
     for agency_id, wanted in by_agency.items():
-        booth = booth_for_agency(visit, agency_id)
-        if booth is None:
+        if agency_id not in booths:
             raise DomainError(
                 "queueing.no_booth",
                 _("%(agency)s has no open booth at this visit, so %(service)s cannot be queued.")
                 % {"agency": wanted[0].agency, "service": wanted[0]},
             )
-        booths[agency_id] = booth
     moment = now or timezone.now()
     visit_ticket, created = VisitTicket.objects.get_or_create(
         visit=visit,
         resident=resident,
         defaults={"registration": registration, "issued_by": issued_by},
     )
+    # Already loaded: the audit line names them without fetching them again.
+    visit_ticket.visit, visit_ticket.resident = visit, resident
     already = set(
         Ticket.objects.filter(visit_ticket=visit_ticket, day=today, status__in=ACTIVE).values_list(
             "booth_id", flat=True
@@ -192,7 +210,11 @@ def issue_visit_ticket(
             number=_take_number(booth, today),
             queued_at=moment,
         )
-        ticket.services.set(by_agency[agency_id])
+        # A new ticket has no services yet: insert them without .set()'s read.
+        Ticket.services.through.objects.bulk_create(
+            Ticket.services.through(ticket=ticket, service=service)
+            for service in by_agency[agency_id]
+        )
         issued.append(ticket)
     if not issued and not created:
         raise DomainError(
@@ -207,6 +229,8 @@ def issue_visit_ticket(
         data={"tickets": [t.label for t in issued]},
     )
     bump_board(visit.pk)
+    # A new visit ticket's tickets are exactly these: callers answer without a query.
+    visit_ticket.fresh_tickets = issued if created else None
     return visit_ticket
 
 
@@ -225,7 +249,14 @@ def callable_tickets(booth: Booth, now: dt.datetime) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(booth=booth, day=today)
         .filter(_returned(now))
-        .filter(visit_ticket__busy_with__isnull=True)
+        # NOT EXISTS, not a join on busy_with IS NULL: SQLite would take the unique
+        # index on busy_with for that test (expecting one row, finding every idle
+        # resident of the visit) and scan them all under the write lock.
+        .exclude(
+            Exists(
+                VisitTicket.objects.filter(pk=OuterRef("visit_ticket_id"), busy_with__isnull=False)
+            )
+        )
         .order_by("queued_at", "id")
     )
 
@@ -323,7 +354,11 @@ def _call_next_locked(
         if changed != 1:
             _release_resident(candidate)  # another operator of this booth was faster
             continue
-        candidate.refresh_from_db()
+        # What the UPDATE wrote, without reading the row again.
+        candidate.status, candidate.called_at = Ticket.Status.CALLED, called_at
+        candidate.called_by, candidate.updated_at = actor, called_at
+        candidate.call_count += 1
+        candidate.booth = booth
         record_audit(actor=actor, action="queueing.ticket.called", target=candidate)
         bump_board(booth.visit_id)
         return candidate
@@ -339,8 +374,9 @@ def _move(
     release: bool = False,
     **values: object,
 ) -> Ticket:
+    stamp = timezone.now()
     changed = Ticket.objects.filter(pk=ticket.pk, status__in=list(allowed)).update(
-        updated_at=timezone.now(), **values
+        updated_at=stamp, **values
     )
     if changed != 1:
         ticket.refresh_from_db(fields=["status"])
@@ -351,8 +387,15 @@ def _move(
         )
     if release:
         _release_resident(ticket)
-    # Only what the UPDATE wrote: the booth, visit and resident already loaded stay.
-    ticket.refresh_from_db(fields=["status", "updated_at", *values])
+    # What the UPDATE wrote: plain values in memory, computed ones read back; the
+    # booth, visit and resident already loaded stay.
+    computed = [name for name, value in values.items() if hasattr(value, "resolve_expression")]
+    for name, value in values.items():
+        if name not in computed:
+            setattr(ticket, name, value)
+    ticket.updated_at = stamp
+    if computed:
+        ticket.refresh_from_db(fields=computed)
     record_audit(actor=actor, action=action, target=ticket)
     bump_board(ticket.booth.visit_id)
     return ticket
@@ -514,6 +557,22 @@ def transfer(
     return _new_ticket_at(ticket, to_booth, services, local_today(to_booth.visit.regency, moment))
 
 
+def _has_finish_relations(ticket: Ticket) -> bool:
+    """Whether the caller loaded what finishing reads (the booth API and screen do)."""
+    cache = ticket._state.fields_cache
+    booth = cache.get("booth")
+    if booth is None or "visit_ticket" not in cache:
+        return False
+    booth_cache = booth._state.fields_cache
+    participation, visit = booth_cache.get("participation"), booth_cache.get("visit")
+    return (
+        participation is not None
+        and "agency" in participation._state.fields_cache
+        and visit is not None
+        and "regency" in visit._state.fields_cache
+    )
+
+
 @transaction.atomic
 def finish_ticket(
     *,
@@ -529,9 +588,12 @@ def finish_ticket(
     The ticket is claimed first (status still called or serving), so a double click
     or a second operator gets a DomainError and writes nothing."""
     moment = now or timezone.now()
-    ticket = Ticket.objects.select_related(
-        "booth__participation__agency", "booth__visit__regency", "visit_ticket__resident"
-    ).get(pk=ticket.pk)
+    if not _has_finish_relations(ticket):
+        ticket = Ticket.objects.select_related(
+            "booth__participation__agency", "booth__visit__regency", "visit_ticket"
+        ).get(pk=ticket.pk)
+    # The status read before the transaction gives the clear refusal; the conditional
+    # UPDATE below decides, should another request have moved the ticket meanwhile.
     if ticket.status not in {Ticket.Status.CALLED, Ticket.Status.SERVING}:
         raise DomainError(
             "queueing.not_called",

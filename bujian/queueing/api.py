@@ -94,7 +94,10 @@ def _ticket_out(ticket: Ticket) -> TicketOut:
 
 
 def _visit_ticket_out(visit_ticket: VisitTicket) -> VisitTicketOut:
-    tickets = visit_ticket.tickets.select_related("booth").order_by("booth__prefix", "id")
+    if visit_ticket.fresh_tickets is not None:  # just issued: these are all its tickets
+        tickets = sorted(visit_ticket.fresh_tickets, key=lambda t: (t.booth.prefix, t.pk))
+    else:
+        tickets = list(visit_ticket.tickets.select_related("booth").order_by("booth__prefix", "id"))
     return VisitTicketOut(
         uuid=visit_ticket.uuid,
         visit_id=visit_ticket.visit_id,
@@ -120,17 +123,58 @@ def _check_operable(user: User, agency_id: int) -> None:
         raise PermissionDenied
 
 
+BOOTH_COLUMNS = (
+    *(field.name for field in Booth._meta.concrete_fields),
+    "visit__status",
+    "visit__start_date",
+    "visit__end_date",
+    "visit__regency__time_zone",
+    "visit__regency__code",
+    "participation__attendance",
+    "participation__agency__short_name",
+    "participation__agency__name",
+)
+
+
 def _booth(user: User, booth_id: int) -> Booth:
     """A booth the user may work: the same rule as the booth screen."""
-    return get_booth_for_operator(user, booth_id)
+    return get_booth_for_operator(
+        user, booth_id, related=("participation__agency", "visit__regency"), only=BOOTH_COLUMNS
+    )
+
+
+# What the ticket steps read of the ticket's booth, visit and agency. Every joined
+# column costs compile time in the busiest requests of the day, so the rest (a visit's
+# notes and venue, an agency's contacts) is left out; reading one would cost a query.
+TICKET_COLUMNS = (
+    *(field.name for field in Ticket._meta.concrete_fields),
+    "booth__prefix",
+    "booth__name",
+    "booth__is_open",
+    "booth__visit__status",
+    "booth__visit__start_date",
+    "booth__visit__end_date",
+    "booth__visit__regency__time_zone",
+    "booth__visit__regency__code",
+    "booth__participation__attendance",
+    "booth__participation__agency__short_name",
+    "booth__participation__agency__name",
+    "visit_ticket__resident",
+    "visit_ticket__visit",
+    "visit_ticket__busy_with",
+)
 
 
 def _ticket(user: User, ticket_id: int) -> Ticket:
     """A ticket at a booth the user may work, loaded with its booth in one query;
     404 and 403 as for ``_booth``."""
-    tickets = Ticket.objects.select_related(
-        "booth__visit__regency", "booth__participation__agency", "visit_ticket"
-    ).filter(pk=ticket_id, booth__visit__in=visible_visits(user))
+    tickets = (
+        Ticket.objects.select_related(
+            "booth__visit__regency", "booth__participation__agency", "visit_ticket"
+        )
+        .only(*TICKET_COLUMNS)
+        .filter(pk=ticket_id, booth__visit__in=visible_visits(user))
+    )
     if _own_agencies_only(user):
         tickets = tickets.filter(booth__participation__agency__in=user.agencies.all())
     ticket = tickets.first()
@@ -265,7 +309,7 @@ def finish(request: HttpRequest, ticket_id: int, payload: FinishIn) -> TicketOut
         actions.finish_ticket(ticket=ticket, actor=user, outcomes=outcomes)
     except DomainError as error:
         raise _domain(error) from error
-    return _ticket_out(Ticket.objects.select_related("booth").get(pk=ticket.pk))
+    return _ticket_out(ticket)  # finish_ticket updated it in place
 
 
 # Registered after transfer and finish: {step} would otherwise swallow their paths.

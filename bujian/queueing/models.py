@@ -18,6 +18,10 @@ class VisitTicket(TimeStampedModel):
     uuid = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, help_text=_("In the QR code.")
     )
+    # Set by issue_visit_ticket on a visit ticket it just created: its booth tickets,
+    # so the answer needs no query. Not a field.
+    fresh_tickets: list[Ticket] | None = None
+
     visit = models.ForeignKey(
         "visits.Visit",
         verbose_name=_("visit"),

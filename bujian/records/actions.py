@@ -110,7 +110,7 @@ def record_outcomes(
                 _("%(service)s is listed twice.") % {"service": outcome.service},
             )
         seen.add(outcome.service.pk)
-    resident = ticket.visit_ticket.resident
+    resident_id = ticket.visit_ticket.resident_id
     agency = ticket.booth.participation.agency
     records = []
     for outcome in outcomes:
@@ -145,7 +145,7 @@ def record_outcomes(
             Document.objects.create(
                 kind=kind,
                 number=record.document_number,
-                resident=resident,
+                resident_id=resident_id,
                 agency=agency,
                 service_record=record,
                 status=Document.Status.READY if completed else Document.Status.IN_PROCESS,
