@@ -102,6 +102,50 @@ def open_booth(
     return booth
 
 
+@transaction.atomic
+def update_booth(*, booth: Booth, actor: User, name: str, zone: str, is_open: bool) -> Booth:
+    """Rename a booth, move it to a zone of the hall (the board of that zone shows it),
+    or close and reopen it. A closed booth gets no new numbers; the residents already
+    waiting there stay in its queue (call them, or send them to another booth). It
+    cannot close while it is calling or serving someone."""
+    name = name.strip()
+    if not name:
+        raise DomainError("queueing.booth_name_required", _("Give the booth a name."))
+    if not is_open and booth.is_open:
+        busy = Ticket.objects.filter(
+            booth=booth, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+        ).first()
+        if busy is not None:
+            raise DomainError(
+                "queueing.booth_busy",
+                _("%(booth)s is serving %(ticket)s; finish that service before closing.")
+                % {"booth": booth.name, "ticket": f"{booth.prefix}-{busy.number:03d}"},
+            )
+    changed = {"name": name, "zone": zone.strip(), "is_open": is_open}
+    before = {field: getattr(booth, field) for field in changed}
+    Booth.objects.filter(pk=booth.pk).update(updated_at=timezone.now(), **changed)
+    for field, value in changed.items():
+        setattr(booth, field, value)
+    record_audit(
+        actor=actor,
+        action="queueing.booth.updated",
+        target=booth,
+        data={
+            field: [before[field], value]
+            for field, value in changed.items()
+            if before[field] != value
+        },
+    )
+    bump_board(booth.visit_id)
+    return booth
+
+
+def waiting_count(booth: Booth) -> int:
+    return Ticket.objects.filter(
+        booth=booth, status__in=[Ticket.Status.WAITING, Ticket.Status.SKIPPED, Ticket.Status.HELD]
+    ).count()
+
+
 def booth_for_agency(visit: Visit, agency_id: int) -> Booth | None:
     return (
         Booth.objects.filter(visit=visit, participation__agency_id=agency_id, is_open=True)
@@ -399,6 +443,21 @@ def _move(
     record_audit(actor=actor, action=action, target=ticket)
     bump_board(ticket.booth.visit_id)
     return ticket
+
+
+@transaction.atomic
+def cancel_ticket(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ticket:
+    """The resident no longer needs this booth (went home, came by mistake): the desk
+    takes the number out of the queue. Only a number not being called or served."""
+    return _move(
+        ticket,
+        allowed=[Ticket.Status.WAITING, Ticket.Status.SKIPPED, Ticket.Status.HELD],
+        actor=actor,
+        action="queueing.ticket.cancelled",
+        status=Ticket.Status.CANCELLED,
+        finished_at=now or timezone.now(),
+        return_at=None,
+    )
 
 
 @transaction.atomic

@@ -196,3 +196,14 @@ class OpenBoothForm(forms.Form):
         self.fields["participation"].queryset = Participation.objects.filter(  # type: ignore[attr-defined]
             visit=visit
         ).select_related("agency", "visit")
+
+
+class BoothForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    zone = forms.CharField(
+        label=_("Zone"),
+        max_length=50,
+        required=False,
+        help_text=_("For a big hall with several boards, e.g. Aula or Teras."),
+    )
+    is_open = forms.BooleanField(label=_("Open"), required=False)

@@ -17,10 +17,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("tiket/<uuid:ticket_uuid>/", views_desk.desk_ticket, name="desk_ticket"),
     path("tiket/<uuid:ticket_uuid>/cetak/", views_desk.ticket_print, name="ticket_print"),
+    path(
+        "tiket/<uuid:ticket_uuid>/batal/<int:ticket_id>/",
+        views_desk.desk_ticket_cancel,
+        name="desk_ticket_cancel",
+    ),
     # booth setup (program admins)
     path("loket/<int:visit_id>/", views_desk.booth_setup, name="booth_setup"),
     path("loket/<int:visit_id>/buka/", views_desk.booth_open, name="booth_open"),
     path("loket/<int:visit_id>/buka-semua/", views_desk.booth_open_all, name="booth_open_all"),
+    path("loket/<int:visit_id>/ubah/<int:booth_id>/", views_desk.booth_edit, name="booth_edit"),
     # the booth screens, the TV board and the dashboard
     path("", include("bujian.queueing.urls_booth")),
     path("", include("bujian.queueing.urls_board")),

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from bujian.core.errors import DomainError
 from bujian.core.templatetags.bujian import qr_svg_markup
 from bujian.queueing import actions, actions_desk, queries
 from bujian.queueing.forms import (
+    BoothForm,
     DeskCodeForm,
     DeskSearchForm,
     IssueTicketForm,
@@ -30,6 +31,7 @@ from bujian.queueing.models import Ticket
 from bujian.residents.actions import ResidentRefused, register_resident
 from bujian.residents.nik import mask_nik
 from bujian.visits.actions import local_today
+from bujian.visits.models import Booth
 
 PAPER_WIDTHS = {"58": 48, "80": 72}  # roll width → printable width, in mm
 
@@ -359,3 +361,55 @@ def booth_open_all(request: HttpRequest, visit_id: int) -> HttpResponse:
         else:
             messages.info(request, _("Every present agency already has a booth."))
     return redirect("queueing:booth_setup", visit_id=visit.pk)
+
+
+@login_required
+@require_POST
+def booth_edit(request: HttpRequest, visit_id: int, booth_id: int) -> HttpResponse:
+    """Rename a booth, set its zone, close or reopen it (booth setup page)."""
+    user = _user(request)
+    visit = queries.get_visit_for_booth_setup(user, visit_id)
+    booth = get_object_or_404(Booth, pk=booth_id, visit=visit)
+    form = BoothForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the booth a name."))
+        return redirect("queueing:booth_setup", visit_id=visit.pk)
+    was_open = booth.is_open
+    try:
+        actions.update_booth(booth=booth, actor=user, **form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("queueing:booth_setup", visit_id=visit.pk)
+    if was_open and not booth.is_open:
+        waiting = actions.waiting_count(booth)
+        message = _("%(booth)s is closed: it gives no new numbers.") % {"booth": booth.name}
+        if waiting:
+            message += " " + ngettext(
+                "%(count)d resident still waits there: call them or send them to another booth.",
+                "%(count)d residents still wait there: call them or send them to another booth.",
+                waiting,
+            ) % {"count": waiting}
+        messages.warning(request, message)
+    else:
+        messages.success(request, _("%(booth)s is saved.") % {"booth": booth.name})
+    return redirect("queueing:booth_setup", visit_id=visit.pk)
+
+
+@login_required
+@require_POST
+def desk_ticket_cancel(
+    request: HttpRequest, ticket_uuid: uuid.UUID, ticket_id: int
+) -> HttpResponse:
+    """The desk takes one booth number of a visit ticket out of the queue."""
+    user = _user(request)
+    visit_ticket = queries.get_visit_ticket_for_desk(user, ticket_uuid)
+    ticket = next((t for t in visit_ticket.tickets.all() if t.pk == ticket_id), None)
+    if ticket is None:
+        raise Http404
+    try:
+        actions.cancel_ticket(ticket=ticket, actor=user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Number %(label)s is cancelled.") % {"label": ticket.label})
+    return redirect("queueing:desk_ticket", ticket_uuid=visit_ticket.uuid)

@@ -17,6 +17,7 @@ from bujian.accounts.tests.factories import UserFactory
 from bujian.agencies.models import Agency, Service
 from bujian.agencies.tests.factories import AgencyFactory, ServiceFactory
 from bujian.conftest import client_for
+from bujian.core.errors import DomainError
 from bujian.core.models import AuditEntry
 from bujian.queueing import actions
 from bujian.queueing.models import Ticket, VisitTicket
@@ -27,7 +28,7 @@ from bujian.residents.actions import pre_register, register_resident
 from bujian.residents.models import Registration, Resident
 from bujian.residents.nik import make_nik
 from bujian.visits import actions as visit_actions
-from bujian.visits.models import Visit
+from bujian.visits.models import Booth, Visit
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 VISIT_DAY = dt.date(2026, 12, 10)
@@ -502,3 +503,132 @@ def test_printed_ticket_is_for_desk_staff_only(
     url = reverse("queueing:ticket_print", args=[visit_ticket.uuid])
     assert client_for(bupati).get(url).status_code == 403
     assert Client().get(url).status_code == 302
+
+
+# --- booth changes and cancelled numbers ------------------------------------------------
+
+
+def _booth(day: VisitDay, prefix: str) -> Booth:
+    return Booth.objects.get(visit=day.visit, prefix=prefix)
+
+
+def test_admin_renames_a_booth_and_puts_it_in_a_zone(day: VisitDay, budi: User) -> None:
+    booth = _booth(day, "A")
+    response = client_for(budi).post(
+        reverse("queueing:booth_edit", args=[day.visit.pk, booth.pk]),
+        {"name": "Loket KTP", "zone": "Teras", "is_open": "on"},
+    )
+    assert response.status_code == 302
+    booth.refresh_from_db()
+    assert (booth.name, booth.zone, booth.is_open) == ("Loket KTP", "Teras", True)
+    entry = AuditEntry.objects.get(action="queueing.booth.updated")
+    assert entry.data == {"name": ["Loket Disdukcapil", "Loket KTP"], "zone": ["", "Teras"]}
+    page = client_for(budi).get(reverse("queueing:booth_setup", args=[day.visit.pk]))
+    assert "Loket KTP · Teras" in page.content.decode()
+
+
+def test_a_closed_booth_gives_no_numbers_and_says_who_still_waits(
+    day: VisitDay, budi: User, siti: User, village: Village
+) -> None:
+    resident = make_resident(village, "Ahmad Fauzi", 31)
+    actions.issue_visit_ticket(
+        visit=day.visit, resident=resident, services=[day.ktp], issued_by=siti
+    )
+    booth = _booth(day, "A")
+    response = in_english(client_for(budi)).post(
+        reverse("queueing:booth_edit", args=[day.visit.pk, booth.pk]),
+        {"name": booth.name, "zone": ""},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Loket Disdukcapil is closed: it gives no new numbers." in body
+    assert "1 resident still waits there" in body
+    booth.refresh_from_db()
+    assert not booth.is_open
+    other = make_resident(village, "Siti Aminah", 32, sex="P")
+    with pytest.raises(DomainError) as refused:
+        actions.issue_visit_ticket(
+            visit=day.visit, resident=other, services=[day.ktp], issued_by=siti
+        )
+    assert refused.value.code == "queueing.no_booth"
+    # Reopened, it numbers on from where it stopped.
+    actions.update_booth(booth=booth, actor=budi, name=booth.name, zone="", is_open=True)
+    ticket = actions.issue_visit_ticket(
+        visit=day.visit, resident=other, services=[day.ktp], issued_by=siti
+    )
+    assert [t.label for t in ticket.tickets.all()] == ["A-002"]
+
+
+def test_a_booth_serving_someone_cannot_close(
+    day: VisitDay, budi: User, siti: User, village: Village
+) -> None:
+    resident = make_resident(village, "Ahmad Fauzi", 31)
+    actions.issue_visit_ticket(
+        visit=day.visit, resident=resident, services=[day.ktp], issued_by=siti
+    )
+    booth = _booth(day, "A")
+    called = actions.call_next(booth=booth, actor=siti)
+    assert called is not None
+    response = client_for(budi).post(
+        reverse("queueing:booth_edit", args=[day.visit.pk, booth.pk]),
+        {"name": booth.name, "zone": ""},
+        follow=True,
+    )
+    assert "sedang melayani A-001" in response.content.decode()
+    booth.refresh_from_db()
+    assert booth.is_open
+
+
+def test_a_booth_needs_a_name_and_only_admins_edit(
+    day: VisitDay, budi: User, siti: User, bupati: User
+) -> None:
+    booth = _booth(day, "A")
+    url = reverse("queueing:booth_edit", args=[day.visit.pk, booth.pk])
+    response = client_for(budi).post(url, {"name": "  ", "is_open": "on"}, follow=True)
+    assert "Beri nama loket." in response.content.decode()
+    for user in (siti, bupati):
+        assert client_for(user).post(url, {"name": "X", "is_open": "on"}).status_code == 403
+    booth.refresh_from_db()
+    assert booth.name == "Loket Disdukcapil"
+    other_visit_booth = reverse("queueing:booth_edit", args=[day.visit.pk, 999999])
+    assert client_for(budi).post(other_visit_booth, {"name": "X"}).status_code == 404
+
+
+def test_the_desk_cancels_a_waiting_number(day: VisitDay, siti: User, village: Village) -> None:
+    resident = make_resident(village, "Ahmad Fauzi", 31)
+    visit_ticket = actions.issue_visit_ticket(
+        visit=day.visit, resident=resident, services=[day.ktp, day.stnk], issued_by=siti
+    )
+    samsat = visit_ticket.tickets.get(booth__prefix="B")
+    client = client_for(siti)
+    page = client.get(reverse("queueing:desk_ticket", args=[visit_ticket.uuid])).content.decode()
+    assert 'data-testid="cancel-B-001"' in page
+    response = client.post(
+        reverse("queueing:desk_ticket_cancel", args=[visit_ticket.uuid, samsat.pk]), follow=True
+    )
+    assert "Nomor B-001 dibatalkan." in response.content.decode()
+    samsat.refresh_from_db()
+    assert samsat.status == Ticket.Status.CANCELLED
+    assert samsat.finished_at is not None
+    assert AuditEntry.objects.filter(action="queueing.ticket.cancelled").count() == 1
+    # Samsat's booth no longer sees them.
+    assert actions.call_next(booth=_booth(day, "B"), actor=siti) is None
+
+
+def test_a_called_number_cannot_be_cancelled_at_the_desk(
+    day: VisitDay, siti: User, village: Village
+) -> None:
+    resident = make_resident(village, "Ahmad Fauzi", 31)
+    visit_ticket = actions.issue_visit_ticket(
+        visit=day.visit, resident=resident, services=[day.ktp], issued_by=siti
+    )
+    called = actions.call_next(booth=_booth(day, "A"), actor=siti)
+    assert called is not None
+    response = client_for(siti).post(
+        reverse("queueing:desk_ticket_cancel", args=[visit_ticket.uuid, called.pk]), follow=True
+    )
+    assert "tidak dapat dilakukan sekarang" in response.content.decode()
+    called.refresh_from_db()
+    assert called.status == Ticket.Status.CALLED
+    missing = reverse("queueing:desk_ticket_cancel", args=[visit_ticket.uuid, 999999])
+    assert client_for(siti).post(missing).status_code == 404
