@@ -276,7 +276,7 @@ def visit_report_pdf(report: VisitReport, letterhead: ReportLetterhead) -> bytes
                 ]
                 for a in report.attendance
             ],
-            [35 * mm, 18 * mm, 25 * mm, 25 * mm, 12 * mm, 59 * mm],
+            [35 * mm, 16 * mm, 25 * mm, 25 * mm, 18 * mm, 55 * mm],
         ),
     ]
     residents = report.residents
