@@ -15,6 +15,7 @@ urlpatterns = [
     path("pendaftaran/<int:visit_pk>/warga/<int:resident_pk>/", views.register, name="register"),
     path("pendaftaran/hapus/<int:pk>/", views.unregister, name="unregister"),
     path("pendaftaran/<int:visit_pk>/cetak/", views.print_list, name="print"),
+    path("pendaftaran/<int:visit_pk>/slip/", views.print_slips, name="print_slips"),
     path("pendaftaran/<int:visit_pk>/impor/", views.import_upload, name="import"),
     path(
         "pendaftaran/<int:visit_pk>/impor/templat.xlsx",

@@ -370,6 +370,27 @@ def print_list(request: HttpRequest, visit_pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def print_slips(request: HttpRequest, visit_pk: int) -> HttpResponse:
+    """One slip per registered resident to hand out before the visit: the day and
+    place, the services, what to bring, and the QR the desk scans (``?daftar=<id>``
+    for one resident's slip)."""
+    user = _user(request)
+    visit = queries.get_visit_for_registration(user, visit_pk)
+    registrations = list(queries.registrations_of(visit, visit.village))
+    only = request.GET.get("daftar", "")
+    if only:
+        registrations = [reg for reg in registrations if str(reg.pk) == only]
+        if not registrations:
+            raise Http404
+    return render(
+        request,
+        "residents/print_slips.html",
+        {"visit": visit, "village": visit.village, "registrations": registrations},
+    )
+
+
 # --- Excel import ------------------------------------------------------------------------
 
 

@@ -459,3 +459,41 @@ def test_past_visit_takes_no_registration(
     )
     assert response.status_code == 200
     assert not Registration.objects.exists()
+
+
+def test_slips_give_each_resident_the_day_what_to_bring_and_the_desk_qr(
+    kades: User,
+    other_kades: User,
+    visit: Visit,
+    resident: Resident,
+    catalog: Catalog,
+    django_assert_max_num_queries: Any,
+) -> None:
+    registration = actions.pre_register(
+        visit=visit,
+        resident=resident,
+        services=[catalog.ktp, catalog.stnk],
+        documents_present={catalog.ktp.pk: [catalog.ktp_reqs[0].pk]},
+        actor=kades,
+    )
+    for i in range(3):
+        other = ResidentFactory.create(village=visit.village, full_name=f"Warga {i}")
+        actions.pre_register(
+            visit=visit, resident=other, services=[catalog.kk], documents_present={}, actor=kades
+        )
+    client = client_for(kades)
+    url = reverse("residents:print_slips", args=[visit.pk])
+    with django_assert_max_num_queries(20):
+        response = client.get(url)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count('class="slip"') == 4
+    assert "Surat pengantar desa" in body and "STNK asli" in body
+    assert resident.national_id not in body
+    assert body.count("<svg") >= 4
+    one = client.get(url, {"daftar": str(registration.pk)}).content.decode()
+    assert one.count('class="slip"') == 1 and resident.full_name in one
+    assert client.get(url, {"daftar": "999999"}).status_code == 404
+    assert client_for(other_kades).get(url).status_code == 404
+    page = client.get(reverse("residents:visit", args=[visit.pk])).content.decode()
+    assert f"?daftar={registration.pk}" in page
