@@ -83,12 +83,14 @@ class Aspiration(TimeStampedModel):
         related_name="aspirations",
     )
     code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    # The resident's aspiration outlives the visit row: deleting a visit (admin, the
+    # demo's reset) keeps it, without the link.
     visit = models.ForeignKey(
         "visits.Visit",
         verbose_name=_("visit"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         related_name="aspirations",
     )
     village = models.ForeignKey(

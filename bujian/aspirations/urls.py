@@ -17,6 +17,7 @@ urlpatterns = [
     path("staf/", views.staff_list, name="staff_list"),
     path("staf/baru/", views.staff_create, name="staff_create"),
     path("staf/dasbor/", views.dashboard, name="dashboard"),
+    path("staf/sebelum-kunjungan/", views.upcoming_visits, name="staff_upcoming"),
     path("staf/ekspor-lapor.csv", views.export_lapor, name="export_lapor"),
     path("staf/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staf/<int:pk>/<slug:step>/", views.staff_step, name="staff_step"),

@@ -680,6 +680,37 @@ def district_open(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def upcoming_visits(request: HttpRequest) -> HttpResponse:
+    """The coming visits, each with the number of open aspirations of its kecamatan and
+    a link to the list to report back on there."""
+    user = _user(request)
+    require_regency_reader(user)
+    regency = staff_regency(user)
+    today = local_today(regency)
+    visits = list(
+        visible_visits(user)
+        .filter(
+            regency=regency,
+            status__in=[Visit.Status.ANNOUNCED, Visit.Status.ONGOING, Visit.Status.DRAFT],
+            end_date__gte=today,
+        )
+        .order_by("start_date", "id")
+        .select_related("village__district")[:30]
+    )
+    district_ids = {visit.village.district_id for visit in visits}
+    open_counts = dict(
+        Aspiration.objects.open()
+        .filter(village__district_id__in=district_ids)
+        .values_list("village__district_id")
+        .annotate(n=Count("id"))
+        .values_list("village__district_id", "n")
+    )
+    rows = [(visit, open_counts.get(visit.village.district_id, 0)) for visit in visits]
+    return render(request, "aspirations/upcoming_visits.html", {"rows": rows, "today": today})
+
+
+@login_required
+@require_GET
 def visit_staff(request: HttpRequest, visit_id: int) -> HttpResponse:
     """The aspirations of one visit, for staff (from the visit's menu)."""
     user = _user(request)

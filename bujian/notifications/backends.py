@@ -32,11 +32,13 @@ class Notifier(Protocol):
 
 
 class FileBackend:
-    """Appends each message to a log file (``BUJIAN_NOTIFIER_LOG``, default
-    ``var/notifications.log``) and to the ``bujian.notifications`` logger."""
+    """Appends each message to a log file (setting ``BUJIAN_NOTIFIER_LOG``, default
+    ``notifications.log`` in ``BUJIAN_VAR_DIR``) and to the ``bujian.notifications``
+    logger."""
 
     def __init__(self) -> None:
-        default = Path(settings.BASE_DIR) / "var" / "notifications.log"
+        default = Path(getattr(settings, "VAR_DIR", Path(settings.BASE_DIR) / "var"))
+        default = default / "notifications.log"
         self.path = Path(getattr(settings, "BUJIAN_NOTIFIER_LOG", default))
 
     def send(self, phone: str, message: str) -> None:

@@ -483,3 +483,19 @@ def test_ticket_note_renders_a_qr_to_the_form(rf: Any, regency: Regency, village
 @pytest.mark.parametrize("name", ["aspirations:submit", "aspirations:track_lookup"])
 def test_public_pages_render(client: Client, village: Village, name: str) -> None:
     assert client.get(reverse(name)).status_code == 200
+
+
+def test_before_a_visit_lists_coming_visits_with_open_counts(
+    regency: Regency, village: Village, budi: User, siti: User
+) -> None:
+    from bujian.visits.actions import local_today
+
+    visit = VisitFactory.create(
+        regency=regency, village=village, start_date=local_today(regency) + dt.timedelta(days=7)
+    )
+    submit(regency, village=village)
+    page = client_for(budi).get(reverse("aspirations:staff_upcoming"))
+    assert page.status_code == 200
+    assert page.context["rows"] == [(visit, 1)]
+    assert reverse("aspirations:district_open", args=[visit.pk]) in page.content.decode()
+    assert client_for(siti).get(reverse("aspirations:staff_upcoming")).status_code == 403
