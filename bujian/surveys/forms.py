@@ -207,10 +207,15 @@ class KioskOpenForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
+    # ISO dates: what an <input type="date"> reads and sends, whatever the language.
     start = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(
+        label=gettext_lazy("To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
 
     MAX_DAYS = 366 * 5
 

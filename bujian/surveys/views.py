@@ -109,7 +109,6 @@ def public_form(request: HttpRequest, ticket_uuid: uuid.UUID, ticket_id: int) ->
         request,
         "surveys/public_form.html",
         {"visit": visit_ticket.visit, "visit_ticket": visit_ticket, "ticket": ticket, "form": form},
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -192,7 +191,6 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "surveys/kiosk.html",
         {"visit": visit, "token": token, "form": form, "choices": choices},
-        status=422 if request.method == "POST" and form.errors else 200,
     )
 
 
@@ -222,7 +220,6 @@ def kiosk_form(request: HttpRequest, token: str, ticket_id: int) -> HttpResponse
         request,
         "surveys/kiosk_form.html",
         {"visit": visit, "token": token, "ticket": ticket, "form": form},
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -283,7 +280,6 @@ def paper_entry(request: HttpRequest, visit_id: int) -> HttpResponse:
                 visit=visit, channel=SurveyResponse.Channel.PAPER
             ).count(),
         },
-        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -352,7 +348,6 @@ def results(request: HttpRequest) -> HttpResponse:
             "collecting": queries.collecting_visits(user, today)[:20],
             "agency_scope": queries.agency_scope(user),
         },
-        status=400 if form.is_bound and not form.is_valid() else 200,
     )
 
 

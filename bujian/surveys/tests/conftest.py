@@ -24,7 +24,12 @@ __all__ = ["NOW", "Served", "answer"]
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock() -> Iterator[object]:
+def _frozen_clock(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The queue app's visit day, 10 December 2026, 09.00 WIB; browser tests keep the
+    real clock (the live server and the browser must agree on it)."""
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
