@@ -425,7 +425,7 @@ def period_report_xlsx(
             [
                 t.agency.short_name,
                 t.overall.ikm if t.overall else None,
-                *[r.ikm if r else None for r in t.per_visit],
+                *t.per_visit,
             ]
             for t in report.ikm_trends
         ],

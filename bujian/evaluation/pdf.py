@@ -578,7 +578,7 @@ def period_report_pdf(
                 [
                     t.agency.short_name,
                     ikm_text(t.overall),
-                    *[number(r.ikm, 2) if r else "—" for r in t.per_visit[:12]],
+                    *[number(v, 2) if v is not None else "—" for v in t.per_visit[:12]],
                 ]
                 for t in report.ikm_trends
             ],

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ from bujian.evaluation.models import (
 )
 from bujian.evaluation.summaries import missing_visit_ids, rebuild_summaries, refresh_if_stale
 from bujian.records.models import Document
-from bujian.regions.models import District, Regency, Village
+from bujian.regions.models import Regency, Village
 from bujian.surveys.ikm import METHOD as IKM_METHOD
 from bujian.surveys.stats import IkmResult, ikm_from_sums
 from bujian.visits.actions import local_now, local_today
@@ -70,11 +71,12 @@ class Times:
     timed: int = 0
     service_total: dt.timedelta = dt.timedelta()
 
-    def add(self, row: AgencyDaySummary) -> None:
-        self.waits += row.waits
-        self.wait_total += row.wait_total or dt.timedelta()
-        self.timed += row.timed_services
-        self.service_total += row.service_total or dt.timedelta()
+    def add(self, row: dict[str, Any]) -> None:
+        """Add a row of ``_TIME_SUMS`` (grouped in SQL)."""
+        self.waits += int(row["waits"] or 0)
+        self.wait_total += row["wait_total"] or dt.timedelta()
+        self.timed += int(row["timed"] or 0)
+        self.service_total += row["service_total"] or dt.timedelta()
 
     @property
     def average_wait_minutes(self) -> float | None:
@@ -97,12 +99,17 @@ class Outcomes:
     rejected: int = 0
     referred: int = 0
 
-    def add(self, row: ServiceDaySummary | Outcomes) -> None:
+    def add(self, row: Outcomes) -> None:
         self.records += row.records
         self.completed += row.completed
         self.in_process += row.in_process
         self.rejected += row.rejected
         self.referred += row.referred
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Outcomes:
+        """From a row of ``_OUTCOME_SUMS``."""
+        return cls(**{name: int(row[name] or 0) for name in _OUTCOMES})
 
     @property
     def completion_rate(self) -> float | None:
@@ -153,9 +160,14 @@ class SurveyTotals:
     respondents: int = 0
     sums: list[int] = field(default_factory=lambda: [0] * 9)
 
-    def add(self, row: SurveySummary) -> None:
-        self.respondents += row.respondents
-        self.sums = [a + b for a, b in zip(self.sums, row.sums, strict=True)]
+    def add(self, other: SurveyTotals) -> None:
+        self.respondents += other.respondents
+        self.sums = [a + b for a, b in zip(self.sums, other.sums, strict=True)]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> SurveyTotals:
+        """From a row of ``_SURVEY_SUMS``."""
+        return cls(int(row["respondents"] or 0), [int(row[u] or 0) for u in SKM_ELEMENTS])
 
     def result(self, population: int | None) -> IkmResult | None:
         return ikm_from_sums(self.sums, self.respondents, population=population or None)
@@ -198,52 +210,74 @@ def _residents(rows: Iterable[ResidentGroupSummary], visit_tickets: int) -> Resi
     )
 
 
+_OUTCOMES = ("records", "completed", "in_process", "rejected", "referred")
+_OUTCOME_SUMS = {name: Sum(name) for name in _OUTCOMES}
+_TIME_SUMS = {
+    "tickets": Sum("tickets"),
+    "served": Sum("served"),
+    "skipped": Sum("skipped"),
+    "residents": Sum("residents"),
+    "waits": Sum("waits"),
+    "wait_total": Sum("wait_total"),
+    "timed": Sum("timed_services"),
+    "service_total": Sum("service_total"),
+}
+_ALL_ANSWERS = sum((F(u) for u in SKM_ELEMENTS[1:]), F(SKM_ELEMENTS[0]))
+_SURVEY_SUMS = {"respondents": Sum("respondents"), **{u: Sum(u) for u in SKM_ELEMENTS}}
+
+
+def _grouped(
+    queryset: QuerySet[Any], keys: Sequence[str], sums: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """``SELECT keys, SUM(…) … GROUP BY keys``: the database adds, Python reads a few rows."""
+    return list(queryset.order_by().values(*keys).annotate(**sums))
+
+
 def _agency_rows(
-    day_rows: Iterable[AgencyDaySummary],
-    service_rows: Iterable[ServiceDaySummary],
-    survey_rows: Iterable[SurveySummary],
+    days: QuerySet[AgencyDaySummary],
+    services: QuerySet[ServiceDaySummary],
+    surveys: QuerySet[SurveySummary],
 ) -> tuple[list[AgencyRow], AgencyRow]:
-    """Per agency, and the totals (agency None in spirit: the total row's agency is
-    the first one, never shown)."""
-    rows: dict[int, AgencyRow] = {}
-    services: dict[tuple[int, int], ServiceRow] = {}
-    surveys: dict[int, SurveyTotals] = defaultdict(SurveyTotals)
-    day_list, service_list, survey_list = list(day_rows), list(service_rows), list(survey_rows)
+    """Per agency (busiest first), and the totals; three grouped queries and two
+    lookups, whatever the number of visits."""
+    day_rows = _grouped(days, ["agency_id"], _TIME_SUMS)
+    service_rows = _grouped(services, ["agency_id", "service_id"], _OUTCOME_SUMS)
+    survey_rows = _grouped(surveys, ["agency_id"], _SURVEY_SUMS)
     agencies = _agencies(
-        [r.agency_id for r in day_list]
-        + [r.agency_id for r in service_list]
-        + [r.agency_id for r in survey_list]
+        [r["agency_id"] for r in day_rows]
+        + [r["agency_id"] for r in service_rows]
+        + [r["agency_id"] for r in survey_rows]
     )
-    service_objects = Service.objects.in_bulk(list({r.service_id for r in service_list}))
+    service_objects = Service.objects.in_bulk(list({r["service_id"] for r in service_rows}))
+    rows: dict[int, AgencyRow] = {}
 
     def row_of(agency_id: int) -> AgencyRow:
         if agency_id not in rows:
             rows[agency_id] = AgencyRow(agency=agencies[agency_id])
         return rows[agency_id]
 
-    for day in day_list:
-        row = row_of(day.agency_id)
-        row.tickets += day.tickets
-        row.served += day.served
-        row.skipped += day.skipped
-        row.residents += day.residents
+    for day in day_rows:
+        row = row_of(day["agency_id"])
+        row.tickets = int(day["tickets"] or 0)
+        row.served = int(day["served"] or 0)
+        row.skipped = int(day["skipped"] or 0)
+        row.residents = int(day["residents"] or 0)
         row.times.add(day)
-    for line in service_list:
-        row = row_of(line.agency_id)
-        row.outcomes.add(line)
-        key = (line.agency_id, line.service_id)
-        if key not in services:
-            services[key] = ServiceRow(agency=row.agency, service=service_objects[line.service_id])
-            row.services.append(services[key])
-        services[key].outcomes.add(line)
-    for survey in survey_list:
-        surveys[survey.agency_id].add(survey)
-        row_of(survey.agency_id)
+    for line in service_rows:
+        row = row_of(line["agency_id"])
+        outcomes = Outcomes.of(line)
+        row.outcomes.add(outcomes)
+        row.services.append(
+            ServiceRow(
+                agency=row.agency, service=service_objects[line["service_id"]], outcomes=outcomes
+            )
+        )
     total_survey = SurveyTotals()
-    for agency_id, totals in surveys.items():
-        rows[agency_id].ikm = totals.result(rows[agency_id].served)
-        total_survey.respondents += totals.respondents
-        total_survey.sums = [a + b for a, b in zip(total_survey.sums, totals.sums, strict=True)]
+    for survey in survey_rows:
+        totals = SurveyTotals.of(survey)
+        row = row_of(survey["agency_id"])
+        row.ikm = totals.result(row.served)
+        total_survey.add(totals)
     ordered = sorted(rows.values(), key=lambda r: (-r.served, r.agency.short_name))
     for row in ordered:
         row.services.sort(key=lambda s: (-s.outcomes.records, s.service.name))
@@ -260,6 +294,18 @@ def _agency_rows(
         total.outcomes.add(row.outcomes)
     total.ikm = total_survey.result(total.served)
     return ordered, total
+
+
+def ikm_value(total: int, respondents: int) -> Decimal | None:
+    """IKM × 25 of questionnaires whose scores add up to ``total`` over the nine
+    elements, rounded half up to 2 decimals: 25 · total / (9 · respondents), the same
+    exact value as ``ikm_from_sums`` (the mean of the nine exact NRR), in integers.
+    For the trend tables, where hundreds of cells need only the number."""
+    if respondents <= 0:
+        return None
+    numerator, denominator = 2500 * total, 9 * respondents  # in hundredths
+    hundredths = (2 * numerator + denominator) // (2 * denominator)
+    return Decimal(hundredths) / 100
 
 
 # --- the visit report ----------------------------------------------------------------------
@@ -537,9 +583,18 @@ class VisitTrend:
     ikm: IkmResult | None
 
 
+@dataclass(frozen=True)
+class Place:
+    """A kecamatan or village as the coverage grid shows it."""
+
+    pk: int
+    code: str
+    name: str
+
+
 @dataclass
 class VillageCoverage:
-    village: Village
+    village: Place
     last_visit: dt.date | None
     visits_in_period: int
     days_since_last_visit: int | None
@@ -547,7 +602,7 @@ class VillageCoverage:
 
 @dataclass
 class DistrictCoverage:
-    district: District
+    district: Place
     villages: list[VillageCoverage]
 
     @property
@@ -567,7 +622,7 @@ class DistrictCoverage:
 class IkmTrend:
     agency: Agency
     overall: IkmResult | None
-    per_visit: list[IkmResult | None]  # in the order of the report's visits
+    per_visit: list[Decimal | None]  # IKM × 25, in the order of the report's visits
 
 
 @dataclass
@@ -627,31 +682,32 @@ def coverage(
     regency: Regency, start: dt.date, end: dt.date, as_of: dt.date
 ) -> list[DistrictCoverage]:
     """Every kecamatan and village of the regency: visits in the period, the last visit
-    up to the end of the period, and the days since it (counted to ``as_of``)."""
-    held = Visit.objects.filter(
-        regency=regency, status__in=CLOSED_STATES, start_date__lte=end
-    ).exclude(status=Visit.Status.CANCELLED)
-    last = dict(
-        held.values("village_id").annotate(last=Max("end_date")).values_list("village_id", "last")
-    )
-    counts = dict(
-        held.filter(start_date__gte=start)
+    up to the end of the period, and the days from it to ``as_of``. Two queries."""
+    held = (
+        Visit.objects.filter(regency=regency, status__in=CLOSED_STATES, start_date__lte=end)
+        .order_by()
         .values("village_id")
-        .annotate(n=Count("id"))
-        .values_list("village_id", "n")
+        .annotate(last=Max("end_date"), n=Count("id", filter=Q(start_date__gte=start)))
     )
+    visits = {row["village_id"]: (row["last"], row["n"]) for row in held}
     districts: dict[int, DistrictCoverage] = {}
-    villages = Village.objects.filter(district__regency=regency).select_related("district")
-    for village in villages.order_by("district__code", "code"):
-        group = districts.setdefault(
-            village.district_id, DistrictCoverage(district=village.district, villages=[])
-        )
-        last_visit = last.get(village.pk)
+    villages = (
+        Village.objects.filter(district__regency=regency)
+        .order_by("district__code", "code")
+        .values_list("pk", "code", "name", "district_id", "district__code", "district__name")
+    )
+    for pk, code, name, district_id, district_code, district_name in villages:
+        group = districts.get(district_id)
+        if group is None:
+            group = districts[district_id] = DistrictCoverage(
+                district=Place(district_id, district_code, district_name), villages=[]
+            )
+        last_visit, count = visits.get(pk, (None, 0))
         group.villages.append(
             VillageCoverage(
-                village=village,
+                village=Place(pk, code, name),
                 last_visit=last_visit,
-                visits_in_period=counts.get(village.pk, 0),
+                visits_in_period=count,
                 days_since_last_visit=(as_of - last_visit).days if last_visit else None,
             )
         )
@@ -678,51 +734,28 @@ def period_report(
     def scoped(queryset: _QS) -> _QS:
         return _in_scope(queryset.filter(regency_id=regency_id, visit_id__in=visit_ids), scope)
 
-    day_rows = list(scoped(AgencyDaySummary.objects.all()))
-    survey_rows = list(scoped(SurveySummary.objects.all()))
-    service_rows = scoped(ServiceDaySummary.objects.all())
-    agencies, total = _agency_rows(day_rows, service_rows, survey_rows)
+    days = scoped(AgencyDaySummary.objects.all())
+    surveys = scoped(SurveySummary.objects.all())
+    agencies, total = _agency_rows(days, scoped(ServiceDaySummary.objects.all()), surveys)
 
-    # Per visit: the trend table.
+    # Per visit: the trend table, one grouped query per table.
     summaries = list(
         VisitSummary.objects.filter(visit_id__in=visit_ids)
         .select_related("village", "district")
         .order_by("start_date", "visit_id")
     )
     times: dict[int, Times] = defaultdict(Times)
-    for row in day_rows:
-        times[row.visit_id].add(row)
     served: dict[int, int] = defaultdict(int)
-    for row in day_rows:
-        served[row.visit_id] += row.served
+    for row in _grouped(days, ["visit_id"], _TIME_SUMS):
+        times[row["visit_id"]].add(row)
+        served[row["visit_id"]] = int(row["served"] or 0)
     outcomes: dict[int, Outcomes] = defaultdict(Outcomes)
-    for sums in (
-        scoped(ServiceDaySummary.objects.all())
-        .values("visit_id")
-        .annotate(
-            records=Sum("records"),
-            completed=Sum("completed"),
-            in_process=Sum("in_process"),
-            rejected=Sum("rejected"),
-            referred=Sum("referred"),
-        )
-        .order_by()
-    ):
-        outcomes[sums["visit_id"]] = Outcomes(
-            records=sums["records"],
-            completed=sums["completed"],
-            in_process=sums["in_process"],
-            rejected=sums["rejected"],
-            referred=sums["referred"],
-        )
-    visit_surveys: dict[int, SurveyTotals] = defaultdict(SurveyTotals)
-    agency_visit_surveys: dict[tuple[int, int], SurveyTotals] = defaultdict(SurveyTotals)
-    agency_visit_served: dict[tuple[int, int], int] = defaultdict(int)
-    for answers in survey_rows:
-        visit_surveys[answers.visit_id].add(answers)
-        agency_visit_surveys[(answers.agency_id, answers.visit_id)].add(answers)
-    for day in day_rows:
-        agency_visit_served[(day.agency_id, day.visit_id)] += day.served
+    for row in _grouped(scoped(ServiceDaySummary.objects.all()), ["visit_id"], _OUTCOME_SUMS):
+        outcomes[row["visit_id"]] = Outcomes.of(row)
+    visit_surveys = {
+        row["visit_id"]: SurveyTotals.of(row)
+        for row in _grouped(surveys, ["visit_id"], _SURVEY_SUMS)
+    }
     trends = [
         VisitTrend(
             visit_id=s.visit_id,
@@ -746,18 +779,18 @@ def period_report(
         )
         for s in summaries
     ]
+    # Agency × visit: only the IKM value, from the sum over the nine elements.
+    cells: dict[tuple[int, int], Decimal | None] = {
+        (agency_id, visit_id): ikm_value(int(answers or 0), int(respondents or 0))
+        for agency_id, visit_id, respondents, answers in surveys.order_by().values_list(
+            "agency_id", "visit_id", "respondents", _ALL_ANSWERS
+        )
+    }
     ikm_trends = [
         IkmTrend(
             agency=row.agency,
             overall=row.ikm,
-            per_visit=[
-                agency_visit_surveys[(row.agency.pk, t.visit_id)].result(
-                    agency_visit_served[(row.agency.pk, t.visit_id)]
-                )
-                if (row.agency.pk, t.visit_id) in agency_visit_surveys
-                else None
-                for t in trends
-            ],
+            per_visit=[cells.get((row.agency.pk, t.visit_id)) for t in trends],
         )
         for row in agencies
         if row.ikm is not None
@@ -770,7 +803,7 @@ def period_report(
             ResidentGroupSummary.objects.filter(regency_id=regency_id, visit_id__in=visit_ids),
             sum(s.visit_tickets for s in summaries),
         )
-        districts = coverage(regency, start, end, today)
+        districts = coverage(regency, start, end, min(today, end))
         compliance = compliance_ledger(regency, date_from=start, date_to=end)
         aspirations = aspiration_stats.agency_aspiration_stats(regency_id, start, end)
         documents_issued = sum(s.documents_issued for s in summaries)

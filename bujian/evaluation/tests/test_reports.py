@@ -9,7 +9,7 @@ import pytest
 
 from bujian.agencies.models import Agency
 from bujian.evaluation.reports import Period, period_report, visit_report
-from bujian.evaluation.tests.builders import DAY, BuiltVisit
+from bujian.evaluation.tests.builders import DAY, BuiltVisit, build_visit
 from bujian.regions.models import Regency, Village
 from bujian.regions.tests.factories import VillageFactory
 
@@ -117,3 +117,45 @@ def test_period_refuses_nonsense() -> None:
         Period.parse("quarter", 2027, 5)
     with pytest.raises(ValueError):
         Period.parse("week", 2027, 1)
+
+
+def test_ikm_value_equals_the_regulation_computation() -> None:
+    import random
+
+    from bujian.evaluation.reports import ikm_value
+    from bujian.surveys.stats import ikm_from_sums
+
+    rng = random.Random(14)  # noqa: S311 -- test data
+    for _ in range(2000):
+        respondents = rng.randint(1, 400)
+        sums = [rng.randint(respondents, 4 * respondents) for _ in range(9)]
+        result = ikm_from_sums(sums, respondents)
+        assert result is not None
+        assert ikm_value(sum(sums), respondents) == result.ikm
+    assert ikm_value(36, 1) == Decimal("100.00")
+    assert ikm_value(0, 0) is None
+
+
+def test_period_report_query_count_does_not_grow_with_visits(
+    built: BuiltVisit,
+    regency: Regency,
+    village: Village,
+    disdukcapil: Agency,
+    samsat: Agency,
+    django_assert_max_num_queries: object,
+) -> None:
+    from bujian.evaluation.summaries import rebuild_summaries
+
+    for day in (dt.date(2027, 7, 1), dt.date(2027, 8, 5), dt.date(2027, 9, 2)):
+        build_visit(
+            regency=regency, village=village, disdukcapil=disdukcapil, samsat=samsat, day=day
+        )
+    rebuild_summaries(regency_id=regency.pk)
+    with django_assert_max_num_queries(24):  # type: ignore[operator]
+        report = period_report(regency.pk, dt.date(2027, 1, 1), dt.date(2027, 12, 31))
+    assert len(report.visits) == 4
+    assert report.total.served == 16
+    trend = {t.agency.code: t for t in report.ikm_trends}
+    assert trend["disdukcapil"].per_visit == [Decimal("86.11")] * 4
+    with django_assert_max_num_queries(30):  # type: ignore[operator]
+        visit_report(built.visit.pk)
