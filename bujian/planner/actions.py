@@ -117,10 +117,12 @@ def create_plan(
     rules: PlanRules,
     replan_of: Plan | None = None,
     now: dt.datetime | None = None,
+    enqueue: bool = True,
 ) -> Plan:
     """Record a planning run and queue it (``tasks.solve_plan``); the page polls its
     progress. The task row is written in this transaction, so a worker never sees a
-    task without its plan."""
+    task without its plan. ``enqueue=False`` leaves it to the caller to call
+    :func:`run_plan` (the demo, which cannot wait for a worker)."""
     _check_rules(rules)
     if rules.period_end < local_today(regency, now):
         raise DomainError(
@@ -147,9 +149,10 @@ def create_plan(
     )
     record_audit(actor=actor, action="planner.plan.created", target=plan)
     save_progress(plan.pk, stage="queued", percent=0)
-    from bujian.planner.tasks import solve_plan
+    if enqueue:
+        from bujian.planner.tasks import solve_plan
 
-    solve_plan.enqueue(plan.pk)
+        solve_plan.enqueue(plan.pk)
     return plan
 
 
