@@ -40,6 +40,7 @@ from bujian.visits.models import Visit
 KIOSK_SALT = "surveys.kiosk"
 KIOSK_MAX_AGE = 7 * 24 * 60 * 60  # a kiosk address serves one visit of at most two days
 KIOSK_RESET_SECONDS = 8
+KIOSK_IDLE_SECONDS = 120  # a resident who walks away mid-questionnaire
 
 
 def _user(request: HttpRequest) -> User:
@@ -190,7 +191,13 @@ def kiosk(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "surveys/kiosk.html",
-        {"visit": visit, "token": token, "form": form, "choices": choices},
+        {
+            "visit": visit,
+            "token": token,
+            "form": form,
+            "choices": choices,
+            "idle_seconds": KIOSK_IDLE_SECONDS,
+        },
     )
 
 
@@ -219,7 +226,13 @@ def kiosk_form(request: HttpRequest, token: str, ticket_id: int) -> HttpResponse
     return render(
         request,
         "surveys/kiosk_form.html",
-        {"visit": visit, "token": token, "ticket": ticket, "form": form},
+        {
+            "visit": visit,
+            "token": token,
+            "ticket": ticket,
+            "form": form,
+            "idle_seconds": KIOSK_IDLE_SECONDS,
+        },
     )
 
 

@@ -82,6 +82,7 @@ def test_resident_fills_the_survey_on_the_kiosk_tablet(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(views, "KIOSK_RESET_SECONDS", 1)
+    monkeypatch.setattr(views, "KIOSK_IDLE_SECONDS", 3)
     visit = open_visit_today(regency, village, budi, disdukcapil, samsat)
     ticket = served_ticket(visit, village, siti, 1)
     page = tablet_page
@@ -131,6 +132,16 @@ def test_resident_fills_the_survey_on_the_kiosk_tablet(
     expect(page.get_by_test_id("kiosk-choices")).to_contain_text(
         re.compile("survei sudah diisi|survey has been filled in")
     )
+    assert SurveyResponse.objects.count() == 1
+
+    # A resident who walks away mid-questionnaire: the screen goes back to the start.
+    walker = served_ticket(visit, village, siti, 3)
+    page.goto(page.url)
+    page.fill("input[name='number']", walker.label)
+    page.get_by_test_id("kiosk-lookup").locator("button[type='submit']").click()
+    expect(page.get_by_test_id("kiosk-form")).to_be_visible()
+    page.locator("label.choice:has(input[name='sex'][value='L'])").click()
+    expect(page.get_by_test_id("kiosk-lookup")).to_be_visible(timeout=8000)
     assert SurveyResponse.objects.count() == 1
 
 
