@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from bujian.agencies.models import Agency
 from bujian.evaluation.models import (
     AgencyDaySummary,
     ResidentGroupSummary,
@@ -17,6 +18,8 @@ from bujian.evaluation.summaries import rebuild_summaries, refresh_if_stale
 from bujian.evaluation.tests.builders import BuiltVisit
 from bujian.queueing.models import Ticket
 from bujian.records.models import Document, ServiceRecord
+from bujian.regions.models import Regency, Village
+from bujian.regions.tests.factories import RegencyFactory
 from bujian.surveys.models import SurveyResponse
 from bujian.visits.models import Participation, Visit
 
@@ -190,3 +193,46 @@ def test_visits_not_started_have_no_summary(built: BuiltVisit) -> None:
     rebuild_summaries(visit_ids=[built.visit.pk])
     assert not VisitSummary.objects.filter(visit=built.visit).exists()
     assert not AgencyDaySummary.objects.filter(visit=built.visit).exists()
+
+
+def test_many_visits_and_days_equal_the_recomputation(
+    built: BuiltVisit,
+    regency: Regency,
+    village: Village,
+    disdukcapil: Agency,
+    samsat: Agency,
+) -> None:
+    from bujian.evaluation.tests.builders import build_visit
+
+    second = build_visit(
+        regency=regency,
+        village=village,
+        disdukcapil=disdukcapil,
+        samsat=samsat,
+        day=dt.date(2027, 7, 1),
+    )
+    # A second day at the same visit: one more resident served at Samsat on 2 July.
+    Visit.objects.filter(pk=second.visit.pk).update(end_date=dt.date(2027, 7, 2))
+    booth = second.booths["samsat"]
+    ticket = Ticket.objects.filter(booth=booth).first()
+    assert ticket is not None
+    Ticket.objects.create(
+        visit_ticket=ticket.visit_ticket,
+        booth=booth,
+        day=dt.date(2027, 7, 2),
+        number=1,
+        status=Ticket.Status.DONE,
+        queued_at=ticket.queued_at + dt.timedelta(days=1),
+        called_at=ticket.queued_at + dt.timedelta(days=1, minutes=5),
+    )
+    other_regency = RegencyFactory.create(code="18.02")
+    rebuild_summaries(regency_id=regency.pk)
+    for visit in (built.visit, second.visit):
+        visit.refresh_from_db()
+        assert stored(visit) == recompute(visit)
+    assert AgencyDaySummary.objects.filter(visit=second.visit).count() == 3
+    assert not VisitSummary.objects.filter(regency=other_regency).exists()
+    # Rebuilding one visit leaves the other untouched.
+    before = stored(built.visit)
+    rebuild_summaries(visit_ids=[second.visit.pk])
+    assert stored(built.visit) == before

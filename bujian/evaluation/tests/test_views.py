@@ -214,3 +214,56 @@ def test_program_admin_edits_the_letterhead(
     assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
     sample = client.get(reverse("evaluation:letterhead_preview"))
     assert "BAPPEDA-LITBANG" in _pdf_text(sample.content)
+
+
+def test_agency_operator_period_report_is_their_part(built: BuiltVisit, siti: User) -> None:
+    url = reverse("evaluation:period") + "?kind=year&year=2027&number=1"
+    response = client_for(siti).get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _testid(html, "total-served") == "3"
+    assert 'data-agency="samsat"' not in html
+    assert 'data-testid="coverage"' not in html
+
+
+def test_period_excel_export_holds_the_page_numbers(built: BuiltVisit, bupati: User) -> None:
+    client = client_for(bupati)
+    html = client.get(
+        reverse("evaluation:period") + "?kind=year&year=2027&number=1"
+    ).content.decode()
+    response = client.post(
+        reverse("evaluation:export_start"),
+        {"kind": "year", "year": "2027", "number": "1", "format": "xlsx"},
+    )
+    token = response["Location"].rstrip("/").split("/")[-1]
+    download = client.get(reverse("evaluation:export_download", args=[token]))
+    sheets = _cells(b"".join(download.streaming_content))  # type: ignore[attr-defined]
+    summary = {row[0]: row[1] for row in sheets["Ringkasan"] if row and row[0]}
+    assert str(summary["Warga terlayani"]) == _testid(html, "residents-served")
+    assert str(summary["Kunjungan"]) == _testid(html, "visit-count")
+    assert f"{summary['IKM']:.2f}".replace(".", ",") == _testid(html, "period-ikm")
+    coverage = sheets["Cakupan"]
+    assert coverage[1][:3] == ["Kota Manna", "Padang Kapuk", 1]
+
+
+def test_period_pdf_export_holds_the_page_numbers(built: BuiltVisit, budi: User) -> None:
+    client = client_for(budi)
+    html = client.get(
+        reverse("evaluation:period") + "?kind=year&year=2027&number=1"
+    ).content.decode()
+    response = client.post(
+        reverse("evaluation:export_start"),
+        {"kind": "year", "year": "2027", "number": "1", "format": "pdf"},
+    )
+    token = response["Location"].rstrip("/").split("/")[-1]
+    download = client.get(reverse("evaluation:export_download", args=[token]))
+    text = _pdf_text(b"".join(download.streaming_content))  # type: ignore[attr-defined]
+    assert "LAPORAN EVALUASI PROGRAM" in text
+    assert _testid(html, "period-ikm") in text
+    assert "Padang Kapuk" in text
+
+
+def test_unknown_export_token_is_not_found(budi: User) -> None:
+    client = client_for(budi)
+    assert client.get(reverse("evaluation:export_status", args=["x" * 32])).status_code == 404
+    assert client.get(reverse("evaluation:export_download", args=["bad token!"])).status_code == 404
