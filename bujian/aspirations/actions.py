@@ -199,12 +199,18 @@ def _clean_files(uploads: Sequence[UploadedFile], *, limit: int, evidence: bool)
 
 
 def _store_files(
-    aspiration: Aspiration, files: Sequence[CleanFile], *, kind: str, actor: User | None
+    aspiration: Aspiration,
+    files: Sequence[CleanFile],
+    *,
+    kind: str,
+    actor: User | None,
+    public: bool = True,
 ) -> None:
     for clean in files:
         attachment = Attachment(
             aspiration=aspiration,
             kind=kind,
+            is_public=public,
             content_type=clean.content_type,
             size=clean.size,
             uploaded_by=actor if actor is not None and actor.is_authenticated else None,
@@ -343,7 +349,14 @@ def submit_aspiration(
                 raise  # another constraint failed, not the code
     if aspiration is None:
         raise DomainError("aspirations.no_code", _("No free tracking code; try again."))
-    _store_files(aspiration, clean_photos, kind=Attachment.Kind.PHOTO, actor=actor)
+    # A resident who hides their identity may show it in a photo: keep those private.
+    _store_files(
+        aspiration,
+        clean_photos,
+        kind=Attachment.Kind.PHOTO,
+        actor=actor,
+        public=not hide_identity,
+    )
     _event(
         aspiration,
         action="submitted",

@@ -45,7 +45,9 @@ def visible_aspirations(user: User) -> AspirationQuerySet:
             Q(lead_agency_id__in=agency_ids) | Q(pk__in=supported) | Q(created_by=user)
         )
     if user.is_village_operator:
-        return rows.filter(village=user.village) if user.village_id else rows.none()
+        if not user.village_id:
+            return rows.none()
+        return rows.filter(Q(village_id=user.village_id) | Q(created_by=user))
     return rows.none()
 
 
@@ -183,6 +185,7 @@ def public_aspirations() -> AspirationQuerySet:
             "lead_agency__name",
             "lead_agency__short_name",
             "due_date",
+            "closed_at",
         )
         .order_by("-received_at", "-id")
     )

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -211,7 +211,7 @@ def reopen(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
+def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     """A photo or evidence file. Anyone may open the public ones; the others only
     staff who may see the aspiration. Never a direct /media/ link."""
     item = Attachment.objects.select_related("aspiration").filter(pk=pk).first()
@@ -222,16 +222,14 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
         if not isinstance(user, User):
             raise Http404
         queries.get_aspiration_for_staff(user, item.aspiration_id)
+    # Files are at most 5 MB: read whole, so no file handle outlives the request.
     try:
-        handle = item.file.open("rb")
+        with item.file.open("rb") as handle:
+            data = handle.read()
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Content-Disposition"] = (
-        "attachment"
-        if item.content_type == "application/pdf" and request.GET.get("unduh")
-        else "inline"
-    )
+    response = HttpResponse(data, content_type=item.content_type)
+    response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

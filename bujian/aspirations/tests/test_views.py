@@ -176,8 +176,8 @@ def test_public_photos_are_served_private_ones_only_to_staff(
     response = client.get(reverse("aspirations:attachment", args=[photo.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
-    assert b"KameraDesa" not in b"".join(response.streaming_content)  # type: ignore[attr-defined]
-    response.close()
+    assert response.content.startswith(b"\xff\xd8")
+    assert b"KameraDesa" not in response.content
     Attachment.objects.filter(pk=photo.pk).update(is_public=False)
     assert client.get(reverse("aspirations:attachment", args=[photo.pk])).status_code == 404
     assert (
@@ -185,7 +185,6 @@ def test_public_photos_are_served_private_ones_only_to_staff(
     )
     staff = client_for(budi).get(reverse("aspirations:attachment", args=[photo.pk]))
     assert staff.status_code == 200
-    staff.close()
 
 
 def test_visit_and_village_pages_say_what_was_raised_and_done(
@@ -499,3 +498,28 @@ def test_before_a_visit_lists_coming_visits_with_open_counts(
     assert page.context["rows"] == [(visit, 1)]
     assert reverse("aspirations:district_open", args=[visit.pk]) in page.content.decode()
     assert client_for(siti).get(reverse("aspirations:staff_upcoming")).status_code == 403
+
+
+def test_lists_cost_a_fixed_number_of_queries(
+    client: Client,
+    regency: Regency,
+    village: Village,
+    budi: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    visit = VisitFactory.create(regency=regency, village=village, status="finished")
+    for _number in range(12):
+        submit(regency, visit=visit, village=village)
+    staff = client_for(budi)
+    staff.get(reverse("aspirations:staff_list"))  # warm the session and the calendar
+    with django_assert_max_num_queries(14):
+        assert staff.get(reverse("aspirations:staff_list")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("aspirations:visit_public", args=[visit.pk])).status_code == 200
+
+
+def test_photos_of_a_hidden_reporter_stay_private(client: Client, regency: Regency) -> None:
+    aspiration = submit(regency, hide_identity=True, photos=[jpeg_with_gps()])
+    photo = aspiration.attachments.get()
+    assert not photo.is_public
+    assert client.get(reverse("aspirations:attachment", args=[photo.pk])).status_code == 404
