@@ -45,6 +45,9 @@ ONE_DAY = dt.timedelta(days=1)
 EARLY_BONUS_PERCENT = 20
 # The solver stops when it has proved the plan within this fraction of the bound.
 RELATIVE_GAP_LIMIT = 0.001
+# The cost of crowding one kecamatan's visits into one part of the period, in percent of
+# an average village's need (``spread_parts``).
+SPREAD_PENALTY_PERCENT = 25
 # Two visits that did not find a date in their own share of the month keep at least
 # this many days from the others.
 MIN_SPACING_DAYS = 7
@@ -274,6 +277,45 @@ def _windows(positions: list[Position], rules: Rules) -> list[list[Position]]:
     return [g for g in groups if any(p.slot is not None for p in g)]
 
 
+def spread_parts(
+    problem: Problem, slots: list[Slot]
+) -> dict[tuple[int, int], tuple[int, list[int]]]:
+    """The soft half of "spreading visits evenly": with at least N visits per
+    kecamatan, the period is cut into N equal parts and each kecamatan should come
+    once per part (one visit each half-year for N = 2). Per (kecamatan, part): the
+    kept visits there and the free slots there."""
+    rules = problem.rules
+    parts = rules.min_visits_per_district
+    if parts < 2:
+        return {}
+    length = (rules.end - rules.start).days + 1
+
+    def part_of(day: dt.date) -> int:
+        return min(parts - 1, (day - rules.start).days * parts // length)
+
+    result: dict[tuple[int, int], tuple[int, list[int]]] = {}
+    for d in problem.district_names:
+        for p in range(parts):
+            result[d, p] = (0, [])
+    for k in problem.kept:
+        if rules.start <= k.start <= rules.end and (k.district_id, 0) in result:
+            count, free = result[k.district_id, part_of(k.start)]
+            result[k.district_id, part_of(k.start)] = (count + 1, free)
+    for i, slot in enumerate(slots):
+        for d in problem.district_names:
+            result[d, part_of(slot.start)][1].append(i)
+    return result
+
+
+def spread_penalty_unit(problem: Problem) -> int:
+    """What a second visit to one kecamatan in the same part costs: a quarter of an
+    average village's worth, enough to move a visit, not to skip a needy village."""
+    if not problem.villages:
+        return 0
+    average = sum(c.weight for c in problem.villages) / len(problem.villages)
+    return round(average * 100 * SPREAD_PENALTY_PERCENT / 100)
+
+
 def coefficient(candidate: Candidate, slot_index: int, slot_count: int) -> int:
     bonus = EARLY_BONUS_PERCENT * (slot_count - 1 - slot_index) // max(1, slot_count - 1)
     return candidate.weight * (100 + bonus)
@@ -485,7 +527,17 @@ def build_model(
             model.add(sum(terms) <= max(0, rules.max_long_trips_per_month - kept_long))
 
     n = len(slots)
-    model.maximize(sum(coefficient(by_id[v], s, n) * var for (s, v), var in x.items()))
+    coverage = sum(coefficient(by_id[v], s, n) * var for (s, v), var in x.items())
+    excesses = []
+    penalty = spread_penalty_unit(problem)
+    for (d, _part), (kept_count, part_slots) in spread_parts(problem, slots).items():
+        terms = [var for s in part_slots for var in per_slot_district.get((s, d), [])]
+        if not terms:
+            continue
+        excess = model.new_int_var(0, len(terms), f"spread{d}_{_part}")
+        model.add(sum(terms) + kept_count - 1 <= excess)
+        excesses.append(excess)
+    model.maximize(coverage - penalty * sum(excesses))
     return model, x
 
 
@@ -596,7 +648,6 @@ def _greedy(
     chosen_dates: dict[int, list[dt.date]] = defaultdict(list)
     by_id = {c.id: c for c in problem.villages}
     n = len(slots)
-    objective = 0
     for s, slot in enumerate(slots):
         deficit = {
             d: rules.min_visits_per_district - counts[d]
@@ -634,10 +685,9 @@ def _greedy(
         counts[best.district_id] += 1
         if problem.is_long(best.travel_minutes):
             long_in_month[(slot.start.year, slot.start.month)] += 1
-        objective += coefficient(best, s, n)
     if any(counts[d] < rules.min_visits_per_district for d in problem.district_names):
         return chosen, None
-    return chosen, objective
+    return chosen, objective_of(problem, slots, chosen)
 
 
 def _rank(c: Candidate, s: int, n: int, deficit: dict[int, int], rotation: bool) -> tuple[int, int]:
@@ -665,5 +715,15 @@ def _district_in(
 
 
 def objective_of(problem: Problem, slots: list[Slot], assignment: dict[int, int]) -> int:
+    """The solver's objective for any assignment: need-weighted coverage with the
+    earliness bonus, minus the spread penalty."""
     by_id = {c.id: c for c in problem.villages}
-    return sum(coefficient(by_id[v], s, len(slots)) for s, v in assignment.items())
+    coverage = sum(coefficient(by_id[v], s, len(slots)) for s, v in assignment.items())
+    crowded = 0
+    for (d, _part), (kept_count, part_slots) in spread_parts(problem, slots).items():
+        here = sum(
+            1 for s in part_slots if s in assignment and by_id[assignment[s]].district_id == d
+        )
+        if here:
+            crowded += max(0, here + kept_count - 1)
+    return coverage - spread_penalty_unit(problem) * crowded

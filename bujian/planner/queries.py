@@ -19,6 +19,7 @@ from bujian.accounts.permissions import staff_regency
 from bujian.planner import checks, engine, planning
 from bujian.planner.models import Plan, PlanSlot
 from bujian.regions.models import District, Regency, Village
+from bujian.visits.models import Visit
 
 
 def _reader_regency(user: User) -> Regency:
@@ -159,6 +160,17 @@ def plan_by_district(plan: Plan, slots: list[PlanSlot]) -> list[DistrictRow]:
         if position is not None:
             row.per_month[position].append(slot)
     return list(rows.values())
+
+
+def changed_since_accepted(slots: list[PlanSlot]) -> list[PlanSlot]:
+    """Visits of the plan cancelled or moved to another day since it was accepted:
+    the cue to re-plan the rest of the period."""
+    return [
+        s
+        for s in slots
+        if s.visit is not None
+        and (s.visit.status == Visit.Status.CANCELLED or s.visit.start_date != s.start_date)
+    ]
 
 
 def coverage_months(plan: Plan) -> list[dt.date]:

@@ -85,6 +85,8 @@ def plan_detail(request: HttpRequest, pk: int, tab: str = "calendar") -> HttpRes
             context["months"] = queries.coverage_months(plan)
         if plan.status == Plan.Status.DONE:
             context["violations"] = queries.verify(plan, slots, local_today(plan.regency))
+        if plan.status == Plan.Status.ACCEPTED:
+            context["changed"] = queries.changed_since_accepted(slots)
         context["new_count"] = sum(1 for s in slots if not s.kept)
         context["kept_count"] = sum(1 for s in slots if s.kept)
     return render(request, "planner/detail.html", context)

@@ -294,3 +294,24 @@ def test_ramadan_is_the_thirty_days_before_idul_fitri(year: int) -> None:
     assert len(days) == 30
     fitri = max(days) + dt.timedelta(days=1)
     assert fitri.month in {2, 3}
+
+
+def test_a_kecamatan_visited_twice_comes_once_in_each_half() -> None:
+    rules = engine.Rules(
+        start=dt.date(2027, 4, 1),
+        end=dt.date(2027, 9, 30),
+        visits_per_month=2,
+        min_visits_per_district=2,
+    )
+    # Kecamatan 0's villages are the neediest: greedy puts them first, both early.
+    problem = make_problem(rules=rules, districts=4, weights={0: 400, 1: 390, 2: 380, 3: 370})
+    solution, slots = solve_and_check(problem)
+    assert solution.objective == engine.objective_of(problem, slots, solution.assignment)
+    middle = dt.date(2027, 7, 1)
+    for district in range(4):
+        dates = [slots[s].start for s, v in solution.assignment.items() if v // 100 == district]
+        halves = {day < middle for day in dates}
+        assert halves == {True, False}, (district, dates)
+    greedy_assignment, greedy_objective = engine.greedy(problem, slots)
+    assert greedy_objective == engine.objective_of(problem, slots, greedy_assignment)
+    assert greedy_objective is not None and greedy_objective <= solution.objective

@@ -242,3 +242,18 @@ def test_nav_shows_the_planner_to_regency_readers(budi: User, siti: User) -> Non
     assert b"/rencana/" in client_for(budi).get(reverse("planner:list")).content
     other = UserFactory.create(username="x", role=User.Role.AGENCY_OPERATOR)
     assert b'href="/rencana/"' not in client_for(other).get("/kunjungan/staf/").content
+
+
+def test_a_cancelled_visit_prompts_a_replan(plan: Plan, budi: User, disdukcapil: Agency) -> None:
+    from bujian.visits import actions as visit_actions
+
+    client = client_for(budi)
+    client.post(reverse("planner:accept", args=[plan.pk]))
+    slot = plan.slots.order_by("start_date").select_related("visit").last()
+    assert slot is not None and slot.visit is not None
+    page = client.get(reverse("planner:detail", args=[plan.pk]))
+    assert b'data-testid="plan-changed"' not in page.content
+    visit_actions.cancel_visit(visit=slot.visit, actor=budi, reason="Bupati dinas ke Jakarta")
+    page = client.get(reverse("planner:detail", args=[plan.pk]))
+    assert [s.pk for s in page.context["changed"]] == [slot.pk]
+    assert "Bupati dinas ke Jakarta" in page.content.decode()
