@@ -443,12 +443,14 @@ class ProgramColumn:
         return round(sum(values) / len(values), 1) if values else None
 
     @property
-    def first_date(self) -> str:
-        return min((v["start_date"] for v in self.visits), default="")
+    def first_date(self) -> dt.date | None:
+        found = min((v["start_date"] for v in self.visits), default="")
+        return dt.date.fromisoformat(found) if found else None
 
     @property
-    def last_date(self) -> str:
-        return max((v["end_date"] for v in self.visits), default="")
+    def last_date(self) -> dt.date | None:
+        found = max((v["end_date"] for v in self.visits), default="")
+        return dt.date.fromisoformat(found) if found else None
 
     @property
     def attendance_rate(self) -> float | None:

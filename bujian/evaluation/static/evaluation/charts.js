@@ -19,6 +19,8 @@
       }
       var horizontal = canvas.dataset.kind === "hbar";
       var valueAxis = { beginAtZero: true };
+      // Every agency's name on its bar: a skipped label would leave a bar unnamed.
+      var categoryAxis = { ticks: { autoSkip: false } };
       if (canvas.dataset.max) {
         valueAxis.max = Number(canvas.dataset.max);
       }
@@ -33,7 +35,7 @@
           maintainAspectRatio: false,
           animation: false,
           plugins: { legend: { display: false } },
-          scales: horizontal ? { x: valueAxis } : { y: valueAxis },
+          scales: horizontal ? { x: valueAxis, y: categoryAxis } : { y: valueAxis, x: categoryAxis },
         },
       });
       canvas.dataset.drawn = "true";
