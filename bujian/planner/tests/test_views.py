@@ -257,3 +257,12 @@ def test_a_cancelled_visit_prompts_a_replan(plan: Plan, budi: User, disdukcapil:
     page = client.get(reverse("planner:detail", args=[plan.pk]))
     assert [s.pk for s in page.context["changed"]] == [slot.pk]
     assert "Bupati dinas ke Jakarta" in page.content.decode()
+
+
+def test_the_django_admin_shows_plans_read_only(plan: Plan) -> None:
+    admin_user = UserFactory.create(username="root", is_staff=True, is_superuser=True)
+    client = client_for(admin_user)
+    assert client.get("/admin/planner/plan/").status_code == 200
+    assert client.get(f"/admin/planner/plan/{plan.pk}/change/").status_code == 200
+    assert client.get("/admin/planner/plan/add/").status_code == 403
+    assert client.get("/admin/planner/villageprofile/").status_code == 200
