@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,10 +193,16 @@ def progress_key(plan_id: int) -> str:
     return f"planner:progress:{plan_id}"
 
 
+_progress_lock = threading.Lock()
+
+
 def save_progress(plan_id: int, **changes: Any) -> dict[str, Any]:
-    state = cache.get(progress_key(plan_id)) or {}
-    state.update(changes)
-    cache.set(progress_key(plan_id), state, PROGRESS_TIMEOUT)
+    """Merge ``changes`` into the run's state; the solver's callback and the clock's
+    ticker write from two threads, hence the lock."""
+    with _progress_lock:
+        state = cache.get(progress_key(plan_id)) or {}
+        state.update(changes)
+        cache.set(progress_key(plan_id), state, PROGRESS_TIMEOUT)
     return state
 
 
@@ -254,13 +262,28 @@ def _solve_and_save(plan: Plan, *, now: dt.datetime | None) -> None:
         )
 
     save_progress(plan.pk, stage="solving", percent=6)
-    solution = engine.solve(
-        problem,
-        slots,
-        time_limit=limit,
-        hint=greedy_assignment if greedy_objective is not None else None,
-        report=report,
-    )
+    # The bar moves with the clock too, not only when the solver finds a better plan.
+    solving = threading.Event()
+    started = time.monotonic()
+
+    def tick() -> None:
+        while not solving.wait(1.0):
+            elapsed = time.monotonic() - started
+            save_progress(plan.pk, percent=min(95, 5 + round(90 * elapsed / limit)))
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    ticker.start()
+    try:
+        solution = engine.solve(
+            problem,
+            slots,
+            time_limit=limit,
+            hint=greedy_assignment if greedy_objective is not None else None,
+            report=report,
+        )
+    finally:
+        solving.set()
+        ticker.join()
     if solution.status == "infeasible":
         _finish_infeasible(plan, engine.diagnose(problem, slots), notes)
         return

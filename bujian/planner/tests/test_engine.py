@@ -315,3 +315,52 @@ def test_a_kecamatan_visited_twice_comes_once_in_each_half() -> None:
     greedy_assignment, greedy_objective = engine.greedy(problem, slots)
     assert greedy_objective == engine.objective_of(problem, slots, greedy_assignment)
     assert greedy_objective is not None and greedy_objective <= solution.objective
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_instances_give_a_sound_plan_or_a_named_conflict(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 -- test data
+    rules = engine.Rules(
+        start=START,
+        end=END,
+        visits_per_month=rng.choice([1, 2, 3, 4]),
+        weekdays=frozenset(rng.sample(range(5), rng.randint(1, 4))),
+        days_per_visit=rng.choice([1, 2]),
+        min_visits_per_district=rng.choice([0, 1, 2]),
+        min_gap_visits=rng.choice([0, 1, 2]),
+        min_gap_weeks=rng.choice([0, 0, 3]),
+        revisit_months=rng.choice([0, 2, 12]),
+        max_long_trips_per_month=rng.choice([None, 0, 1, 2]),
+    )
+    blocked = {START + dt.timedelta(days=rng.randint(0, 90)) for _ in range(12)}
+    problem = make_problem(
+        rules=rules,
+        districts=rng.randint(2, 5),
+        per_district=rng.randint(2, 5),
+        blocked=blocked,
+        long_districts={0},
+        weights={rng.randint(0, 4) * 100 + rng.randint(0, 1): rng.randint(50, 900)},
+    )
+    slots, _notes = engine.make_slots(problem)
+    assert not {s.start for s in slots} & blocked
+    conflicts = engine.named_conflicts(problem, slots)
+    if conflicts:
+        return
+    solution = engine.solve(problem, slots, time_limit=5)
+    if solution.status == "infeasible":
+        assert engine.diagnose(problem, slots, time_limit=2)
+        return
+    assert solution.status in {"optimal", "feasible"}
+    assert solution.objective == engine.objective_of(problem, slots, solution.assignment)
+    violations = checks.check_plan(
+        rules,
+        open_days=problem.open_days,
+        villages=problem.villages,
+        kept=[],
+        new=[(slots[s], v) for s, v in solution.assignment.items()],
+        districts=problem.district_names,
+    )
+    assert violations == []
+    assert len(solution.assignment) == len(slots)
