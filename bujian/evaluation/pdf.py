@@ -392,18 +392,21 @@ def visit_report_pdf(report: VisitReport, letterhead: ReportLetterhead) -> bytes
             )
         )
     story.append(_p(_("7. Photos"), H2))
-    photos: list[Flowable] = []
+    photos: list[list[Flowable]] = []
     for photo in report.photos:
         try:
             with default_storage.open(photo.path, "rb") as handle:
                 data = io.BytesIO(handle.read())
-            image = Image(data, width=55 * mm, height=40 * mm, kind="proportional")
-            photos.append(KeepTogether([image, _p(photo.caption, SMALL)]))
+            image = Image(data, width=52 * mm, height=39 * mm, kind="proportional")
         except Exception:  # noqa: S112 -- a missing file leaves out one photo, not the report
             continue
+        photos.append([image, _p(photo.caption, SMALL)])
     if photos:
-        rows = [photos[i : i + 3] for i in range(0, len(photos), 3)]
-        story.append(Table(rows, hAlign="LEFT"))
+        rows: list[list[Any]] = [photos[i : i + 3] for i in range(0, len(photos), 3)]
+        rows[-1] += [""] * (3 - len(rows[-1]))
+        grid = Table(rows, colWidths=[58 * mm] * 3, hAlign="LEFT")
+        grid.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story.append(grid)
     else:
         story.append(_p(_("No photos were attached to the aspirations of this visit."), SMALL))
     story.append(_signature(letterhead, report.generated_at.date()))

@@ -46,6 +46,7 @@ from bujian.visits.models import Participation, Visit
 from bujian.visits.queries import CLOSED_STATES, LedgerRow, compliance_ledger
 
 AGE_GROUPS = ResidentGroupSummary.AgeGroup
+RECENT = dt.timedelta(days=45)  # visits this recent are checked for stale summaries
 
 
 _QS = TypeVar("_QS", bound=QuerySet[Any])
@@ -725,11 +726,16 @@ def period_report(
     """The evaluation of the visits (finished or reported) that started in
     [start, end]. With ``agency_ids`` (an agency operator), only those agencies."""
     regency = Regency.objects.get(pk=regency_id)
+    today = local_today(regency)
     missing = missing_visit_ids(regency_id, start, end)
     if missing:
         rebuild_summaries(visit_ids=missing)
-    scope = frozenset(agency_ids) if agency_ids is not None else None
     visit_ids = period_visits(regency_id, start, end)
+    # Data of a recent visit still moves (documents handed over later, a field laptop
+    # syncing): check those few; older ones change only by correction (rebuild task).
+    if end >= today - RECENT:
+        refresh_if_stale(period_visits(regency_id, max(start, today - RECENT), end))
+    scope = frozenset(agency_ids) if agency_ids is not None else None
 
     def scoped(queryset: _QS) -> _QS:
         return _in_scope(queryset.filter(regency_id=regency_id, visit_id__in=visit_ids), scope)
@@ -797,7 +803,6 @@ def period_report(
     ]
     ikm_trends.sort(key=lambda t: (-(t.overall.ikm if t.overall else 0), t.agency.short_name))
 
-    today = local_today(regency)
     if scope is None:
         residents = _residents(
             ResidentGroupSummary.objects.filter(regency_id=regency_id, visit_id__in=visit_ids),
