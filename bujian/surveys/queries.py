@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from bujian.accounts.models import User
 from bujian.accounts.permissions import staff_regency
@@ -227,6 +228,55 @@ class Row:
 
 
 @dataclass
+class ProfileGroup:
+    """One part of the respondents' profile (sex, age, …): (label, count) lines."""
+
+    title: str
+    lines: list[tuple[str, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(count for _label, count in self.lines)
+
+
+AGE_GROUPS = [(20, _("under 20")), (30, "20–29"), (40, "30–39"), (50, "40–49"), (60, "50–59")]
+
+
+def respondent_profile(responses: QuerySet[SurveyResponse]) -> list[ProfileGroup]:
+    """Who answered, as SKM reports show it: counts per sex, age group, education,
+    occupation, survey time and channel (one GROUP BY each, no rows loaded)."""
+
+    age_group = Case(
+        *(When(age__lt=bound, then=Value(i)) for i, (bound, _label) in enumerate(AGE_GROUPS)),
+        default=Value(len(AGE_GROUPS)),
+        output_field=IntegerField(),
+    )
+    ages = [(i, label) for i, (_bound, label) in enumerate(AGE_GROUPS)]
+    ages.append((len(AGE_GROUPS), _("60 and over")))
+    by_age = responses.annotate(age_group=age_group)
+    groups: list[tuple[Any, QuerySet[SurveyResponse], str, list[tuple[Any, Any]]]] = [
+        (_("Sex"), responses, "sex", SurveyResponse.Sex.choices),
+        (_("Age"), by_age, "age_group", ages),
+        (_("Education"), responses, "education", SurveyResponse.Education.choices),
+        (_("Occupation"), responses, "occupation", SurveyResponse.Occupation.choices),
+        (_("Survey time"), responses, "session", SurveyResponse.Session.choices),
+        (_("Channel"), responses, "channel", SurveyResponse.Channel.choices),
+    ]
+    return [
+        ProfileGroup(str(title), _counted(rows, key, choices))
+        for title, rows, key, choices in groups
+    ]
+
+
+def _counted(
+    responses: QuerySet[SurveyResponse], key: str, choices: list[tuple[Any, Any]]
+) -> list[tuple[str, int]]:
+    rows = responses.order_by().values(key).annotate(n=Count("id"))
+    found = {row[key]: int(row["n"]) for row in rows}
+    return [(str(label), found.get(value, 0)) for value, label in choices]
+
+
+@dataclass
 class Results:
     overall: IkmResult | None
     by_agency: list[Row] = field(default_factory=list)
@@ -234,6 +284,7 @@ class Results:
     by_visit: list[Row] = field(default_factory=list)
     served: int | None = None
     suggestions: list[SurveyResponse] = field(default_factory=list)
+    profile: list[ProfileGroup] = field(default_factory=list)
 
     @property
     def low_samples(self) -> list[Row]:
@@ -314,6 +365,7 @@ def visit_results(user: User, visit: Visit) -> Results:
         by_agency=_agency_rows(responses, tickets),
         by_service=_service_rows(responses, records),
         suggestions=_suggestions(responses, 200),
+        profile=respondent_profile(responses),
     )
 
 
@@ -333,6 +385,7 @@ def agency_results(agency: Agency, regency: Regency, start: dt.date, end: dt.dat
         by_service=_service_rows(responses, records),
         by_visit=_visit_rows(responses, tickets),
         suggestions=_suggestions(responses, 200),
+        profile=respondent_profile(responses),
     )
 
 
@@ -350,6 +403,7 @@ def period_results(user: User, regency: Regency, start: dt.date, end: dt.date) -
         by_agency=_agency_rows(responses, tickets),
         by_service=_service_rows(responses, records),
         by_visit=_visit_rows(responses, tickets),
+        profile=respondent_profile(responses),
     )
 
 

@@ -56,6 +56,17 @@ def _survey_form(request: HttpRequest) -> SurveyForm:
     return SurveyForm(request.POST or None, elements=elements)
 
 
+def _not_open(ticket: Ticket) -> str:
+    """Why this ticket's questionnaire cannot be opened, or "" when it can."""
+    if ticket.status != Ticket.Status.DONE:
+        return _("The survey opens when the service of number %(label)s is finished.") % {
+            "label": ticket.label
+        }
+    if actions.already_answered(ticket):
+        return _("The survey for this queue number has already been filled in. Thank you.")
+    return ""
+
+
 def _submit(
     request: HttpRequest, form: SurveyForm, *, ticket: Ticket, channel: str
 ) -> SurveyResponse | None:
@@ -94,10 +105,9 @@ def public_choose(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse:
 def public_form(request: HttpRequest, ticket_uuid: uuid.UUID, ticket_id: int) -> HttpResponse:
     visit_ticket = queries.public_visit_ticket(ticket_uuid)
     ticket = queries.public_ticket(visit_ticket, ticket_id)
-    if actions.already_answered(ticket):
-        messages.info(
-            request, _("The survey for this queue number has already been filled in. Thank you.")
-        )
+    refusal = _not_open(ticket)
+    if refusal:
+        messages.info(request, refusal)
         return redirect("surveys:public_choose", ticket_uuid=ticket_uuid)
     form = _survey_form(request)
     if (
@@ -211,10 +221,9 @@ def kiosk_form(request: HttpRequest, token: str, ticket_id: int) -> HttpResponse
     )
     if ticket is None:
         raise Http404
-    if actions.already_answered(ticket):
-        messages.info(
-            request, _("The survey for this queue number has already been filled in. Thank you.")
-        )
+    refusal = _not_open(ticket)
+    if refusal:
+        messages.info(request, refusal)
         return redirect("surveys:kiosk", token=token)
     form = _survey_form(request)
     if (

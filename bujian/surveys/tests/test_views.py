@@ -323,3 +323,25 @@ def test_pages_speak_indonesian(served: Served) -> None:
     refused = Client().post(form_url(ticket), form_data(), follow=True).content.decode()
     assert "Survei untuk nomor antrean ini sudah diisi. Terima kasih." in refused
     assert "Terima kasih, survei sudah diisi." in Client().get(status_url).content.decode()
+
+
+def test_unfinished_service_sends_back_to_the_list(served: Served) -> None:
+    ticket = served.ticket(finished=False)
+    response = english().get(form_url(ticket), follow=True)
+    assert "The survey opens when the service of number A-001 is finished." in (
+        response.content.decode()
+    )
+    token = kiosk_token(served.day.visit)
+    kiosk = english().get(reverse("surveys:kiosk_form", args=[token, ticket.pk]))
+    assert kiosk["Location"] == reverse("surveys:kiosk", args=[token])
+
+
+def test_results_show_the_respondents_profile(served: Served, bupati: User) -> None:
+    fill(served)
+    body = english_client_for(bupati).get(
+        reverse("surveys:visit_results", args=[served.day.visit.pk])
+    )
+    text = body.content.decode()
+    assert 'data-testid="profile"' in text
+    assert '<td>Female</td><td class="num">3</td>' in text  # conftest's respondent
+    assert '<td>30–39</td><td class="num">3</td>' in text
