@@ -135,7 +135,8 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # django.db.backends.sqlite3, with writers queued by flock (see the module).
+            "ENGINE": "bujian.core.db.sqlite3",
             "NAME": env_str("BUJIAN_SQLITE_PATH", str(VAR_DIR / "bujian.sqlite3")),
             # Persistent connections: the PRAGMAs run once per connection.
             "CONN_MAX_AGE": None,
