@@ -163,3 +163,11 @@ def test_agency_results_scope(served: Served, siti: User) -> None:
 def test_village_operator_gets_403(served: Served, kades: User) -> None:
     path = f"/api/v1/surveys/visits/{served.day.visit.pk}"
     assert Client().get(path, headers=bearer(kades)).status_code == 403
+
+
+def test_the_schema_documents_the_survey_routes(db: None) -> None:
+    schema = Client().get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    assert "/api/v1/surveys/public/{ticket_uuid}/{ticket_id}" in paths
+    assert "/api/v1/surveys/responses" in paths
+    assert "/api/v1/surveys/visits/{visit_id}" in paths

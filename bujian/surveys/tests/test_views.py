@@ -3,9 +3,11 @@ scope of each role (404 outside it, 403 inside it without the right)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
@@ -14,6 +16,7 @@ from bujian.accounts.models import User
 from bujian.accounts.tests.factories import UserFactory
 from bujian.conftest import client_for
 from bujian.queueing.models import Ticket
+from bujian.queueing.tests.test_desk import WIB
 from bujian.regions.tests.factories import RegencyFactory
 from bujian.surveys.models import SurveyResponse
 from bujian.surveys.tests.conftest import Served, answer, form_data
@@ -345,3 +348,11 @@ def test_results_show_the_respondents_profile(served: Served, bupati: User) -> N
     assert 'data-testid="profile"' in text
     assert '<td>Female</td><td class="num">3</td>' in text  # conftest's respondent
     assert '<td>30–39</td><td class="num">3</td>' in text
+
+
+def test_kiosk_address_ends_the_day_after_the_visit(served: Served) -> None:
+    token = kiosk_token(served.day.visit)
+    url = reverse("surveys:kiosk", args=[token])
+    assert english().get(url).status_code == 200
+    with time_machine.travel(dt.datetime(2026, 12, 12, 9, 0, tzinfo=WIB), tick=False):
+        assert english().get(url).status_code == 404
