@@ -859,5 +859,10 @@ def close_expired_aspirations(*, now: dt.datetime | None = None, dry_run: bool =
                 public_note=_("Closed: no objection within %(days)s working days.")
                 % {"days": CLOSE_AFTER},
             )
+            with translation.override(settings.LANGUAGE_CODE):
+                note = _("Closed: no objection within %(days)s working days.") % {
+                    "days": CLOSE_AFTER
+                }
+            _notify(aspiration, "aspiration.closed", _status_message(aspiration, note))
             closed += 1
     return closed

@@ -186,6 +186,7 @@ def public_aspirations() -> AspirationQuerySet:
             "lead_agency__short_name",
             "due_date",
             "closed_at",
+            "close_due",
         )
         .order_by("-received_at", "-id")
     )
