@@ -523,3 +523,14 @@ def test_photos_of_a_hidden_reporter_stay_private(client: Client, regency: Regen
     photo = aspiration.attachments.get()
     assert not photo.is_public
     assert client.get(reverse("aspirations:attachment", args=[photo.pk])).status_code == 404
+
+
+def test_admin_shows_an_aspiration_read_only(regency: Regency) -> None:
+    admin_user = UserFactory.create(username="root", is_staff=True, is_superuser=True)
+    aspiration = submit(regency, reporter_national_id="1701054107900003")
+    client = client_for(admin_user)
+    page = client.get(reverse("admin:aspirations_aspiration_change", args=[aspiration.pk]))
+    assert page.status_code == 200
+    assert "1701054107900003" not in page.content.decode()
+    assert client.get(reverse("admin:aspirations_aspiration_changelist")).status_code == 200
+    assert client.get(reverse("admin:notifications_outboxmessage_changelist")).status_code == 200
