@@ -43,10 +43,17 @@ def ramadan_days(years: range) -> dict[dt.date, str]:
 
 
 def closed_days(
-    regency: Regency, start: dt.date, end: dt.date, *, pause_ramadan: bool
+    regency: Regency,
+    start: dt.date,
+    end: dt.date,
+    *,
+    pause_ramadan: bool,
+    weekend_days: frozenset[int] = frozenset(),
 ) -> tuple[frozenset[dt.date], dict[dt.date, str]]:
     """The days a visit day may fall on in [start, end + 1 day], and the named
-    blocked days (holidays, cuti bersama, events, the Bupati's dates, Ramadan)."""
+    blocked days (holidays, cuti bersama, events, the Bupati's dates, Ramadan).
+    Working days are open; a Saturday or Sunday only when the admin allowed that
+    weekday (``weekend_days``) and it is not a holiday."""
     last = end + ONE_DAY
     years = range(start.year, last.year + 1)
     calendar = WorkCalendar.for_regency(regency, years=years)
@@ -58,7 +65,8 @@ def closed_days(
     open_days = set()
     day = start
     while day <= last:
-        if calendar.is_working_day(day) and day not in blocked:
+        weekend_ok = day.weekday() in weekend_days and calendar.holiday_name(day) is None
+        if (calendar.is_working_day(day) or weekend_ok) and day not in blocked:
             open_days.add(day)
         day += ONE_DAY
     return frozenset(open_days), dict(sorted(blocked.items()))
@@ -128,7 +136,11 @@ def build(plan: Plan, today: dt.date) -> Context:
     rules = rules_of(plan)
     needs = {n.village.pk: n for n in village_needs(regency, today)}
     open_days, blocked = closed_days(
-        regency, plan.period_start, plan.period_end, pause_ramadan=plan.pause_ramadan
+        regency,
+        plan.period_start,
+        plan.period_end,
+        pause_ramadan=plan.pause_ramadan,
+        weekend_days=plan.weekday_set & {5, 6},
     )
     replaceable = replaceable_visits(regency, plan.period_start, plan.period_end, today)
     replaced = {v.pk for v in replaceable}

@@ -328,3 +328,14 @@ def test_open_aspirations_and_waiting_documents_count_in_the_need(
         "belum pernah dikunjungi, 2 aspirasi terbuka, 2 dokumen menunggu diserahkan"
     )
     assert need.weight == needs[villages[3].pk].weight + 3 * 2 + 2 * 2
+
+
+def test_saturdays_are_used_only_when_allowed(
+    regency: Regency, villages: list[Village], budi: User
+) -> None:
+    plan = run(regency, budi, weekdays=(5,))
+    assert plan.status == Plan.Status.DONE
+    assert {s.start_date.weekday() for s in plan.slots.all()} == {5}
+    assert verify(plan) == []
+    weekdays_only = run(regency, budi)
+    assert all(s.start_date.weekday() < 5 for s in weekdays_only.slots.all())
