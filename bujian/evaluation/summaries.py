@@ -92,6 +92,10 @@ def rebuild_summaries(
     started_ids = started.values("pk")
     now = timezone.now()
     with transaction.atomic():
+        # Two requests rebuilding the same visit must not interleave their DELETE and
+        # INSERT (PostgreSQL would raise a unique violation): the visit rows are the
+        # lock, taken in id order. SQLite's write lock already serialises writers.
+        list(scope.select_for_update().order_by("pk").values_list("pk", flat=True))
         for model in SUMMARY_MODELS:
             model._default_manager.filter(visit_id__in=scope_ids).delete()
         _insert_agency_days(started_ids)

@@ -6,6 +6,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
+
 from bujian.agencies.models import Agency
 from bujian.evaluation.models import (
     AgencyDaySummary,
@@ -236,3 +238,42 @@ def test_many_visits_and_days_equal_the_recomputation(
     before = stored(built.visit)
     rebuild_summaries(visit_ids=[second.visit.pk])
     assert stored(built.visit) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_rebuilds_of_one_visit_at_once_leave_one_summary(
+    regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency
+) -> None:
+    """PostgreSQL: the second rebuild waits for the first (the visit row is the lock)
+    instead of failing on the unique constraints. SQLite serialises writers anyway."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Concurrent transactions are tested on PostgreSQL.")
+    from bujian.evaluation.tests.builders import build_visit
+
+    visit = build_visit(
+        regency=regency, village=village, disdukcapil=disdukcapil, samsat=samsat
+    ).visit
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def rebuild() -> None:
+        try:
+            barrier.wait()
+            rebuild_summaries(visit_ids=[visit.pk])
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=rebuild) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert VisitSummary.objects.filter(visit=visit).count() == 1
+    assert stored(visit) == recompute(visit)
