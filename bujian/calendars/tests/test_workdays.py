@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bujian.calendars.models import DayOff
 from bujian.calendars.workdays import WorkCalendar, national_holidays, regency_calendar
@@ -96,3 +98,48 @@ def test_regency_calendar_covers_the_next_year_for_deadlines(regency: Regency) -
     assert calendar.add_working_days(dt.date(2026, 12, 28), 4) == dt.date(2027, 1, 4)
     with pytest.raises(ValueError):
         regency_calendar(regency)
+
+
+# --- properties (hypothesis) ------------------------------------------------------------
+
+_CALENDAR_YEARS = range(2024, 2029)
+_days = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2026, 12, 31))
+_counts = st.integers(min_value=0, max_value=120)
+
+
+@pytest.fixture(scope="module")
+def national_only() -> WorkCalendar:
+    """National holidays and cuti bersama only (no database rows), 2024–2028."""
+    off = national_holidays(_CALENDAR_YEARS)
+    return WorkCalendar(years=_CALENDAR_YEARS, off=off, blocked={})
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=_days, n=_counts)
+def test_the_nth_working_day_is_n_working_days_away(
+    national_only: WorkCalendar, start: dt.date, n: int
+) -> None:
+    due = national_only.add_working_days(start, n)
+    assert national_only.working_days_between(start, due) == n
+    if n:
+        assert national_only.is_working_day(due)
+        assert due.weekday() < 5 and national_only.holiday_name(due) is None
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=_days, n=_counts, m=_counts)
+def test_adding_working_days_adds_up(
+    national_only: WorkCalendar, start: dt.date, n: int, m: int
+) -> None:
+    assert national_only.add_working_days(
+        national_only.add_working_days(start, n), m
+    ) == national_only.add_working_days(start, n + m)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=_days, end=_days)
+def test_working_days_between_never_exceeds_calendar_days(
+    national_only: WorkCalendar, start: dt.date, end: dt.date
+) -> None:
+    between = national_only.working_days_between(start, end)
+    assert 0 <= between <= max((end - start).days, 0)
