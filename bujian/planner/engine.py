@@ -346,18 +346,27 @@ def named_conflicts(problem: Problem, slots: list[Slot]) -> list[str]:
                 break
     n = rules.min_visits_per_district
     districts = sorted(problem.district_names)
+    # A village comes at most once when the revisit rule spans the whole period.
+    once = rules.revisit_months >= len(months_between(rules.start, rules.end))
     needed = sum(max(0, n - kept_by_district[d]) for d in districts)
     if n > 0 and needed > n_slots:
-        conflicts.append(
-            _("%(districts)d kecamatan × %(visits)d visits > %(slots)d slots available")
-            % {"districts": len(districts), "visits": n, "slots": n_slots}
-        )
+        if needed == n * len(districts):
+            conflicts.append(
+                _("%(districts)d kecamatan × %(visits)d visits > %(slots)d slots available")
+                % {"districts": len(districts), "visits": n, "slots": n_slots}
+            )
+        else:
+            conflicts.append(
+                _(
+                    "%(needed)d more visits are needed for %(visits)d per kecamatan "
+                    "> %(slots)d slots available"
+                )
+                % {"needed": needed, "visits": n, "slots": n_slots}
+            )
     for d in districts:
         want = n - kept_by_district[d]
         have = len(eligible_by_district[d])
-        # A village once per period when the revisit rule spans the period.
-        period_months = len(months_between(rules.start, rules.end))
-        if rules.revisit_months >= period_months and want > have:
+        if want > have and (once or have == 0):
             conflicts.append(
                 _(
                     "Kecamatan %(district)s needs %(want)d more visits but only %(have)d of "
@@ -384,8 +393,7 @@ def named_conflicts(problem: Problem, slots: list[Slot]) -> list[str]:
                 )
                 % {"visits": n, "gap": rules.min_gap_visits, "total": len(positions)}
             )
-    period_months = len(months_between(rules.start, rules.end))
-    if rules.revisit_months >= period_months and len(all_eligible) < n_slots:
+    if once and len(all_eligible) < n_slots:
         conflicts.append(
             _("Only %(villages)d villages may be visited for %(slots)d slots (revisit rule).")
             % {"villages": len(all_eligible), "slots": n_slots}
@@ -403,7 +411,7 @@ def named_conflicts(problem: Problem, slots: list[Slot]) -> list[str]:
         need_short = sum(
             max(0, count - rules.max_long_trips_per_month) for count in per_month.values()
         )
-        if rules.revisit_months >= period_months and need_short > len(short):
+        if once and need_short > len(short):
             conflicts.append(
                 _(
                     "At most %(long)d long trips a month needs %(need)d short trips, but "

@@ -364,3 +364,32 @@ def test_random_instances_give_a_sound_plan_or_a_named_conflict(seed: int) -> No
     )
     assert violations == []
     assert len(solution.assignment) == len(slots)
+
+
+def test_a_kecamatan_with_every_village_excluded_is_named() -> None:
+    rules = engine.Rules(start=START, end=END, visits_per_month=2, revisit_months=1)
+    problem = make_problem(rules=rules, per_district=2)
+    problem.villages = [
+        engine.Candidate(id=c.id, district_id=c.district_id, weight=c.weight, excluded=True)
+        if c.district_id == 2
+        else c
+        for c in problem.villages
+    ]
+    slots, _notes = engine.make_slots(problem)
+    conflicts = engine.named_conflicts(problem, slots)
+    assert conflicts == [
+        "Kecamatan Kec 2 perlu 1 kunjungan lagi, tetapi hanya 0 desanya yang boleh "
+        "dikunjungi (aturan kunjungan ulang, pengecualian)."
+    ]
+
+
+def test_kept_visits_change_the_count_in_the_conflict() -> None:
+    rules = engine.Rules(start=START, end=END, visits_per_month=1, min_visits_per_district=2)
+    kept = [engine.Kept(dt.date(2027, 4, 6), dt.date(2027, 4, 6), village_id=0, district_id=0)]
+    problem = make_problem(rules=rules, kept=kept)
+    slots, _notes = engine.make_slots(problem)
+    assert len(slots) == 2
+    conflicts = engine.named_conflicts(problem, slots)
+    assert conflicts[0] == (
+        "masih perlu 5 kunjungan lagi agar tiap kecamatan mendapat 2 > 2 slot tersedia"
+    )
