@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("kunjungan/<int:visit_id>/", views.visit_results, name="visit_results"),
     path("kunjungan/<int:visit_id>/kios/", views.kiosk_open, name="kiosk_open"),
     path("kunjungan/<int:visit_id>/kertas/", views.paper_entry, name="paper_entry"),
+    path("kunjungan/<int:visit_id>/kuesioner/", views.paper_form, name="paper_form"),
     path("instansi/<int:agency_id>/", views.agency_results, name="agency_results"),
     path("saran/", views.suggestions, name="suggestions"),
 ]

@@ -305,6 +305,30 @@ def paper_entry(request: HttpRequest, visit_id: int) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def paper_form(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """The blank questionnaire of the current version, to print on A4 for residents who
+    prefer paper; staff type the filled ones in with ``paper_entry``."""
+    user = _user(request)
+    visit = queries.get_visit_for_entry(user, visit_id)
+    questionnaire = actions.current_questionnaire()
+    return render(
+        request,
+        "surveys/paper_form.html",
+        {
+            "visit": visit,
+            "questionnaire": questionnaire,
+            "elements": list(questionnaire.elements.order_by("position")),
+            "agencies": queries.entry_agencies(user, visit),
+            "sessions": SurveyResponse.Session.choices,
+            "sexes": SurveyResponse.Sex.choices,
+            "educations": SurveyResponse.Education.choices,
+            "occupations": SurveyResponse.Occupation.choices,
+        },
+    )
+
+
 # --- staff: results -------------------------------------------------------------------
 
 

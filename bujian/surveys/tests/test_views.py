@@ -356,3 +356,12 @@ def test_kiosk_address_ends_the_day_after_the_visit(served: Served) -> None:
     assert english().get(url).status_code == 200
     with time_machine.travel(dt.datetime(2026, 12, 12, 9, 0, tzinfo=WIB), tick=False):
         assert english().get(url).status_code == 404
+
+
+def test_blank_questionnaire_to_print(served: Served, siti: User, bupati: User) -> None:
+    url = reverse("surveys:paper_form", args=[served.day.visit.pk])
+    body = client_for(siti).get(url).content.decode()
+    assert body.count("<li data-element=") == 9
+    assert "a. Sangat mahal" in body and "d. Gratis" in body
+    assert "Disdukcapil" in body and "Samsat" not in body  # her agency only
+    assert client_for(bupati).get(url).status_code == 403

@@ -1,0 +1,5 @@
+// The print button of the printable questionnaire.
+document.getElementById("print-button").addEventListener("click", function () {
+  "use strict";
+  window.print();
+});
