@@ -42,11 +42,6 @@ class MultipleFileField(forms.FileField):
         return [f for f in files if f]
 
 
-class VillageChoiceField(forms.ModelChoiceField[Village]):
-    def label_from_instance(self, obj: Village) -> str:
-        return f"{obj} — {obj.district.name}"
-
-
 class AspirationForm(forms.Form):
     """What a resident says, on the public form and on the staff form."""
 
@@ -62,8 +57,8 @@ class AspirationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What is the problem or the wish, where, since when."),
     )
-    village = VillageChoiceField(
-        label=_("Village"), queryset=Village.objects.none(), required=False
+    village = forms.TypedChoiceField(
+        label=_("Village"), coerce=int, required=False, empty_value=None
     )
     hamlet = forms.CharField(label=_("Hamlet (dusun)"), max_length=100, required=False)
     rt = forms.CharField(label=_("RT"), max_length=3, required=False)
@@ -105,12 +100,21 @@ class AspirationForm(forms.Form):
 
     def __init__(self, *args: Any, villages: QuerySet[Village], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._villages = villages.select_related("district").order_by("district__name", "name")
+        # Grouped by kecamatan: 158 villages in one flat list are hard to find on a phone.
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for village in self._villages:
+            groups.setdefault(village.district.name, []).append((village.pk, str(village)))
         village_field = self.fields["village"]
-        assert isinstance(village_field, forms.ModelChoiceField)
-        village_field.queryset = villages.select_related("district").order_by(
-            "district__name", "name"
-        )
+        assert isinstance(village_field, forms.TypedChoiceField)
+        village_field.choices = [("", "—"), *groups.items()]
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/webp"
+
+    def clean_village(self) -> Village | None:
+        village_id = self.cleaned_data.get("village")
+        if village_id is None:
+            return None
+        return self._villages.filter(pk=village_id).first()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
