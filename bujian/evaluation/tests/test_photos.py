@@ -58,7 +58,6 @@ def test_photo_is_on_the_page_and_in_the_pdf(
     image = client.get(url)
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"
     assert b"".join(image.streaming_content).startswith(b"\xff\xd8")  # type: ignore[attr-defined]
-    image.close()
     pdf = client.get(reverse("evaluation:visit_pdf", args=[built.visit.pk])).content
     reader = PdfReader(io.BytesIO(pdf))
     assert sum(len(page.images) for page in reader.pages) == 1
