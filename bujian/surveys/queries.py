@@ -14,7 +14,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from bujian.accounts.models import User
@@ -224,7 +226,6 @@ class Row:
     label: str
     result: IkmResult
     served: int | None = None
-    link: str = ""
 
 
 @dataclass
@@ -282,13 +283,14 @@ class Results:
     by_agency: list[Row] = field(default_factory=list)
     by_service: list[Row] = field(default_factory=list)
     by_visit: list[Row] = field(default_factory=list)
+    by_month: list[Row] = field(default_factory=list)
     served: int | None = None
     suggestions: list[SurveyResponse] = field(default_factory=list)
     profile: list[ProfileGroup] = field(default_factory=list)
 
     @property
     def low_samples(self) -> list[Row]:
-        rows = self.by_agency + self.by_service + self.by_visit
+        rows = self.by_agency + self.by_service + self.by_visit + self.by_month
         return [row for row in rows if row.result.sample_ok is False]
 
 
@@ -347,6 +349,22 @@ def _visit_rows(responses: QuerySet[SurveyResponse], tickets: QuerySet[Ticket]) 
     return sorted(rows, key=lambda r: (visits[r.key].start_date, r.key))
 
 
+def _month_rows(responses: QuerySet[SurveyResponse], tickets: QuerySet[Ticket]) -> list[Row]:
+    """The IKM of each calendar month of the period: the trend SKM reports show."""
+    populations = stats.served_counts(tickets.annotate(month=TruncMonth("day")), "month")
+    sums = stats.grouped_sums(responses.annotate(month=TruncMonth("day")), "month")
+    results = stats.results_by(sums, populations)
+    return [
+        Row(
+            key=month,
+            label=formats.date_format(month, "F Y"),
+            result=results[month],
+            served=populations.get(month),
+        )
+        for month in sorted(results)
+    ]
+
+
 def _suggestions(responses: QuerySet[SurveyResponse], limit: int) -> list[SurveyResponse]:
     return list(
         responses.exclude(suggestion="")
@@ -384,6 +402,7 @@ def agency_results(agency: Agency, regency: Regency, start: dt.date, end: dt.dat
         served=stats.served_total(tickets),
         by_service=_service_rows(responses, records),
         by_visit=_visit_rows(responses, tickets),
+        by_month=_month_rows(responses, tickets),
         suggestions=_suggestions(responses, 200),
         profile=respondent_profile(responses),
     )
@@ -403,6 +422,7 @@ def period_results(user: User, regency: Regency, start: dt.date, end: dt.date) -
         by_agency=_agency_rows(responses, tickets),
         by_service=_service_rows(responses, records),
         by_visit=_visit_rows(responses, tickets),
+        by_month=_month_rows(responses, tickets),
         profile=respondent_profile(responses),
     )
 
