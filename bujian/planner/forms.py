@@ -83,6 +83,36 @@ class PlanForm(forms.Form):
         label=_("Time the planner may take (seconds)"), min_value=2, max_value=120
     )
 
+    GROUPS = (
+        (
+            _("Period and cadence"),
+            (
+                "period_start",
+                "period_end",
+                "visits_per_month",
+                "weekdays",
+                "days_per_visit",
+                "pause_ramadan",
+            ),
+        ),
+        (
+            _("Rules"),
+            (
+                "min_visits_per_district",
+                "min_gap_visits",
+                "min_gap_weeks",
+                "revisit_months",
+                "long_trip_minutes",
+                "max_long_trips_per_month",
+            ),
+        ),
+        (_("Planner"), ("time_limit_seconds",)),
+    )
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields in the fieldsets the page shows."""
+        return [(str(legend), [self[name] for name in names]) for legend, names in self.GROUPS]
+
     @classmethod
     def defaults(cls, today: dt.date) -> dict[str, Any]:
         first = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
