@@ -256,6 +256,32 @@ class ReopenForm(forms.Form):
     )
 
 
+class PublicReopenForm(ReopenForm):
+    """Reopening on the public page. When the resident left a phone number, its last
+    four digits show that the request is theirs, not anyone's who saw the code."""
+
+    phone_end = forms.CharField(
+        label=_("Last 4 digits of the phone number you gave"),
+        max_length=4,
+        min_length=4,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, phone: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phone = phone
+        if phone:
+            self.fields["phone_end"].required = True
+        else:
+            del self.fields["phone_end"]
+
+    def clean_phone_end(self) -> str:
+        value = str(self.cleaned_data.get("phone_end") or "").strip()
+        if self.phone and value != self.phone[-4:]:
+            raise forms.ValidationError(_("These are not the last digits of that phone number."))
+        return value
+
+
 class TermForm(forms.Form):
     term = forms.ChoiceField(label=_("Term"), choices=Aspiration.Term.choices)
     planning_year = forms.IntegerField(label=_("Planning year"), required=False)

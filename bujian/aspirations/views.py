@@ -32,6 +32,7 @@ from bujian.aspirations.forms import (
     NoteForm,
     OptionalNoteForm,
     PublicAspirationForm,
+    PublicReopenForm,
     RejectForm,
     ReopenForm,
     ResolveForm,
@@ -175,7 +176,7 @@ def _public_context(aspiration: Aspiration) -> dict[str, Any]:
         "today": today,
         "overdue": aspiration.is_overdue(today),
         "can_reopen": actions.can_reopen(aspiration, today),
-        "reopen_form": ReopenForm(),
+        "reopen_form": PublicReopenForm(phone=aspiration.reporter_phone),
         "supporting": queries.supporting_of(aspiration),
     }
 
@@ -193,7 +194,7 @@ def reopen(request: HttpRequest, code: str) -> HttpResponse:
     """The resident reopens an answer that does not satisfy them; the tracking code
     (printed for them, sent to their phone) is what proves it is theirs."""
     aspiration = _public_aspiration(code)
-    form = ReopenForm(request.POST)
+    form = PublicReopenForm(request.POST, phone=aspiration.reporter_phone)
     context = _public_context(aspiration)
     if not ratelimit.hit(request, "reopen"):
         messages.error(request, _("Too many attempts from this device. Please wait 10 minutes."))

@@ -158,8 +158,15 @@ def test_resident_reopens_on_the_public_page(
     )
     page = client.get(reverse("aspirations:track", args=[aspiration.code]))
     assert 'data-testid="reopen"' in page.content.decode()
+    stranger = client.post(
+        reverse("aspirations:reopen", args=[aspiration.code]),
+        {"reason": "Masih rusak.", "phone_end": "1111"},
+    )
+    assert stranger.status_code == 400
+    assert "Bukan empat angka terakhir" in stranger.content.decode()
     response = client.post(
-        reverse("aspirations:reopen", args=[aspiration.code]), {"reason": "Masih rusak."}
+        reverse("aspirations:reopen", args=[aspiration.code]),
+        {"reason": "Masih rusak.", "phone_end": "7890"},
     )
     assert response.status_code == 302
     aspiration.refresh_from_db()
