@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -196,7 +196,9 @@ def _out(user: User, aspiration: Aspiration) -> dict[str, Any]:
         "supporting_agencies": [a.code for a in aspiration.supporting_agencies.all()],
         "overdue": aspiration.is_overdue(today),
         "merged_into": aspiration.merged_into.code if aspiration.merged_into else None,
-        "attachments": aspiration.attachments.count(),
+        "attachments": getattr(aspiration, "attachment_count", None)
+        if hasattr(aspiration, "attachment_count")
+        else aspiration.attachments.count(),
     }
 
 
@@ -329,7 +331,8 @@ def list_aspirations(request: HttpRequest, filters: Query[ListFiltersIn]) -> lis
         ),
         local_today(regency),
     )
-    return _LazyOut(user, queries.with_related(rows))  # type: ignore[return-value]
+    rows = queries.with_related(rows).annotate(attachment_count=Count("attachments"))
+    return _LazyOut(user, rows)  # type: ignore[return-value]
 
 
 class _LazyOut:

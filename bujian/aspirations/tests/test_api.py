@@ -183,3 +183,16 @@ def test_schema_lists_the_operations(client: Client) -> None:
     assert "/api/v1/aspirations/track/{code}" in paths
     assert "security" not in paths["/api/v1/aspirations/track/{code}"]["get"]
     assert paths["/api/v1/aspirations/{aspiration_id}/resolve"]["post"]["security"]
+
+
+def test_list_costs_a_fixed_number_of_queries(
+    regency: Regency, budi: User, django_assert_max_num_queries: Any
+) -> None:
+    for _number in range(15):
+        submit(regency)
+    client = client_for(budi)
+    client.get(BASE)
+    with django_assert_max_num_queries(8):
+        body = client.get(BASE).json()
+    assert body["count"] == 15
+    assert all(item["attachments"] == 0 for item in body["items"])
