@@ -253,6 +253,15 @@ BUJIAN_HOME_REGENCY = env_str("BUJIAN_HOME_REGENCY", "17.01")
 # Minutes after the daily start at which an agency's check-in counts as late.
 BUJIAN_LATE_AFTER_MINUTES = env_int("BUJIAN_LATE_AFTER_MINUTES", default=30)
 
+# Personal data (UU 27/2022, docs/data-pribadi.md): the data-protection officer named in
+# the privacy notice, and how long data is kept before `manage.py apply_retention`
+# deletes or anonymises it.
+BUJIAN_DPO_NAME = env_str("BUJIAN_DPO_NAME", "Pejabat Pelindungan Data Pribadi, Diskominfo")
+BUJIAN_DPO_EMAIL = env_str("BUJIAN_DPO_EMAIL", "ppdp@example.go.id")
+BUJIAN_DPO_PHONE = env_str("BUJIAN_DPO_PHONE", "")
+BUJIAN_RETENTION_REGISTRATION_DAYS = env_int("BUJIAN_RETENTION_REGISTRATION_DAYS", default=365)
+BUJIAN_RETENTION_PHONE_DAYS = env_int("BUJIAN_RETENTION_PHONE_DAYS", default=730)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -7,5 +7,6 @@ app_name = "core"
 urlpatterns = [
     path("", visit_views.public_schedule, name="home"),
     path("tentang/", views.about, name="about"),
+    path("privasi/", views.privacy, name="privacy"),
     path("staf/", views.staff_home, name="staff_home"),
 ]

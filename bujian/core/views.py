@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +16,23 @@ from bujian.visits.models import Visit
 @require_GET
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "core/about.html")
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (UU 27/2022): what Bujian keeps, why, who sees it, how long,
+    the resident's rights and the data-protection officer."""
+    return render(
+        request,
+        "core/privacy.html",
+        {
+            "dpo_name": settings.BUJIAN_DPO_NAME,
+            "dpo_email": settings.BUJIAN_DPO_EMAIL,
+            "dpo_phone": settings.BUJIAN_DPO_PHONE,
+            "registration_days": settings.BUJIAN_RETENTION_REGISTRATION_DAYS,
+            "phone_days": settings.BUJIAN_RETENTION_PHONE_DAYS,
+        },
+    )
 
 
 @login_required

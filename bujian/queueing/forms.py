@@ -92,6 +92,13 @@ class WalkInForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
+    phone_consent = forms.BooleanField(
+        label=_(
+            "The resident agrees to be contacted on this number about their services, "
+            "documents and aspirations (they may withdraw this at any time)"
+        ),
+        required=False,
+    )
     accept_warnings = forms.MultipleChoiceField(
         label=_("Checked against the KTP"),
         choices=[(code, code) for code in WARNING_CODES],
@@ -143,6 +150,14 @@ class WalkInForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("phone") and not data.get("phone_consent"):
+            self.add_error(
+                "phone_consent",
+                gettext(
+                    "Ask the resident's consent to be contacted and tick it, or leave the "
+                    "phone number empty."
+                ),
+            )
         nik, birth_date, sex = data.get("national_id"), data.get("birth_date"), data.get("sex")
         if nik and birth_date and sex:
             check = check_nik(nik, birth_date=birth_date, sex=sex)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bujian.accounts.models import User
@@ -182,6 +183,8 @@ def register_resident(
                 rw=(rw or "").strip(),
                 address=(address or "").strip(),
                 phone=clean_phone,
+                # Callers ask for consent before passing a phone (the forms require it).
+                phone_consent_at=timezone.now() if clean_phone else None,
                 accepted_warnings=accepted,
                 created_by=actor,
             )
@@ -292,6 +295,9 @@ def update_resident(
         return resident
     for field_name, value in values.items():
         setattr(resident, field_name, value)
+    if "phone" in changed:
+        resident.phone_consent_at = timezone.now() if clean_phone else None
+        changed.append("phone_consent_at")
     resident.accepted_warnings = accepted
     try:
         with transaction.atomic():

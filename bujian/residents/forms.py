@@ -95,6 +95,13 @@ class ResidentForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         help_text=_("Optional. 08…, 62… or +62…"),
     )
+    phone_consent = forms.BooleanField(
+        label=_(
+            "The resident agrees to be contacted on this number about their services, "
+            "documents and aspirations (they may withdraw this at any time)"
+        ),
+        required=False,
+    )
     accept_warnings = forms.MultipleChoiceField(
         label=_("Checked against the KTP"),
         choices=[(code, code) for code in WARNING_CODES],
@@ -148,6 +155,18 @@ class ResidentForm(forms.Form):
             raise forms.ValidationError(gettext("The birth date is in the future."))
         return value
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("phone") and not data.get("phone_consent"):
+            self.add_error(
+                "phone_consent",
+                gettext(
+                    "Ask the resident's consent to be contacted and tick it, or leave the "
+                    "phone number empty."
+                ),
+            )
+        return data
+
     @classmethod
     def initial_for(cls, resident: Resident) -> dict[str, Any]:
         return {
@@ -163,6 +182,7 @@ class ResidentForm(forms.Form):
             "rw": resident.rw,
             "address": resident.address,
             "phone": resident.phone,
+            "phone_consent": resident.phone_consent_at is not None,
         }
 
 

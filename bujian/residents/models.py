@@ -37,6 +37,8 @@ class Resident(TimeStampedModel):
     rw = models.CharField(_("RW"), max_length=3, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
     phone = models.CharField(_("phone"), max_length=16, blank=True, help_text=_("+62…"))
+    # UU 27/2022: the phone number is kept on consent only; when it was given.
+    phone_consent_at = models.DateTimeField(_("consent to be contacted"), null=True, blank=True)
     accepted_warnings: models.JSONField[list[str]] = models.JSONField(
         _("accepted NIK warnings"),
         default=list,

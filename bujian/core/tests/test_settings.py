@@ -128,7 +128,7 @@ def test_without_database_url_the_database_is_sqlite_in_wal_mode(
 
     database = _fresh_settings_module(monkeypatch, tmp_path).DATABASES["default"]
 
-    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["ENGINE"] == "bujian.core.db.sqlite3"
     assert database["NAME"] == str(tmp_path / "bujian.sqlite3")
     init_command = database["OPTIONS"]["init_command"]
     assert "PRAGMA journal_mode=WAL;" in init_command

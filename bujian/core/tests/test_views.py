@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -72,3 +73,19 @@ def test_dashboard_shows_agencies_absent_at_the_last_visit(
     assert Participation.objects.get(visit=visit).attendance == Participation.Attendance.ABSENT
     response = client_for(budi).get(reverse("core:staff_home"))
     assert [p.agency for p in response.context["absent_last"]] == [disdukcapil]
+
+
+def test_the_privacy_notice_names_the_officer_and_the_retention(
+    client: Client, settings: Any
+) -> None:
+    settings.BUJIAN_DPO_NAME = "Ibu Rina, PPDP Diskominfo"
+    settings.BUJIAN_DPO_EMAIL = "ppdp@bengkuluselatankab.go.id"
+    settings.BUJIAN_RETENTION_REGISTRATION_DAYS = 365
+    response = client.get("/privasi/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Ibu Rina, PPDP Diskominfo" in body
+    assert "mailto:ppdp@bengkuluselatankab.go.id" in body
+    assert "365 hari setelah kunjungan" in body
+    assert "UU 27/2022" in body or "Nomor 27 Tahun 2022" in body
+    assert 'href="/privasi/"' in client.get("/tentang/").content.decode()

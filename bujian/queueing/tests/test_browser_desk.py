@@ -69,6 +69,7 @@ def test_desk_registers_a_walk_in_with_two_services_and_prints_the_ticket(
     page.check("input[name='sex'][value='P']")
     page.fill("#id_birth_date", "1985-03-14")
     page.fill("#id_phone", "0812-3456-7890")
+    page.check("#id_phone_consent")
     page.locator("[data-testid='walk-in-form'] button[type='submit']").click()
 
     page.get_by_label("Pencetakan KTP-el").check()

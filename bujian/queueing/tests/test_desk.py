@@ -111,6 +111,7 @@ def walk_in_data(village: Village, **changes: str) -> dict[str, str]:
         "rw": "001",
         "address": "Jl. Raya Padang Kapuk",
         "phone": "0812-3456-7890",
+        "phone_consent": "on",
     }
     data.update(changes)
     return data

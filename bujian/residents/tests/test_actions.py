@@ -157,7 +157,7 @@ def test_update_resident_records_changed_fields(village: Village, kades: User) -
     assert resident.full_name == "Siti Aminah Putri"
     assert resident.phone == ""
     entry = AuditEntry.objects.get(action="residents.resident.changed")
-    assert entry.data["fields"] == ["full_name", "phone"]
+    assert entry.data["fields"] == ["full_name", "phone", "phone_consent_at"]
     # Nothing changed: no audit entry.
     actions.update_resident(resident=resident, actor=kades, **fields)
     assert AuditEntry.objects.filter(action="residents.resident.changed").count() == 1

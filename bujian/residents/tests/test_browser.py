@@ -55,6 +55,7 @@ def test_village_operator_pre_registers_a_resident_and_prints_the_list(
     page.fill("#id_birth_date", "1985-03-15")
     page.fill("#id_hamlet", "Dusun II")
     page.fill("#id_phone", "0813-1234-5678")
+    page.check("#id_phone_consent")
     page.get_by_test_id("resident-form").locator("button[type=submit]").click()
     warnings = page.get_by_test_id("nik-warnings")
     expect(warnings).to_contain_text("14-03-85")

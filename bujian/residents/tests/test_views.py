@@ -39,6 +39,7 @@ def new_resident_data(village: Village, **overrides: Any) -> dict[str, Any]:
         "rw": "001",
         "address": "",
         "phone": "0813 1234 5678",
+        "phone_consent": "on",
     }
     data.update(overrides)
     return data
@@ -497,3 +498,42 @@ def test_slips_give_each_resident_the_day_what_to_bring_and_the_desk_qr(
     assert client_for(other_kades).get(url).status_code == 404
     page = client.get(reverse("residents:visit", args=[visit.pk])).content.decode()
     assert f"?daftar={registration.pk}" in page
+
+
+# --- consent to be contacted (UU 27/2022) ---------------------------------------------
+
+
+def test_a_phone_needs_the_residents_consent(kades: User, village: Village) -> None:
+    client = client_for(kades)
+    response = client.post(
+        reverse("residents:create"), new_resident_data(village, phone_consent="")
+    )
+    assert response.status_code == 200
+    assert "Tanyakan persetujuan warga untuk dihubungi" in response.content.decode()
+    assert not Resident.objects.filter(national_id=NEW_NIK).exists()
+
+    client.post(reverse("residents:create"), new_resident_data(village))
+    resident = Resident.objects.get(national_id=NEW_NIK)
+    assert resident.phone == "+6281312345678"
+    assert resident.phone_consent_at is not None
+
+
+def test_no_phone_needs_no_consent_and_removing_it_withdraws_consent(
+    kades: User, village: Village
+) -> None:
+    client = client_for(kades)
+    client.post(reverse("residents:create"), new_resident_data(village))
+    resident = Resident.objects.get(national_id=NEW_NIK)
+    response = client.post(
+        reverse("residents:edit", args=[resident.pk]),
+        new_resident_data(village, phone="", phone_consent=""),
+    )
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert (resident.phone, resident.phone_consent_at) == ("", None)
+
+
+def test_the_forms_show_the_privacy_notice(kades: User, village: Village) -> None:
+    body = client_for(kades).get(reverse("residents:create")).content.decode()
+    assert 'data-testid="privacy-note"' in body
+    assert reverse("core:privacy") in body
