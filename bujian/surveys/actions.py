@@ -140,6 +140,10 @@ def submit_response(
     if client_uuid is not None:
         existing = SurveyResponse.objects.filter(uuid=client_uuid).first()
         if existing is not None:
+            if ticket is not None and existing.ticket_id != ticket.pk:
+                raise DomainError(
+                    "surveys.uuid_reused", _("This submission belongs to another survey.")
+                )
             return existing
     _check_answers(answers)
     _check_respondent(respondent)

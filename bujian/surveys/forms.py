@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,6 +44,7 @@ class SurveyForm(forms.Form):
     occupation_other = forms.CharField(
         label=gettext_lazy("Other occupation, namely"), required=False, max_length=60
     )
+    submission = forms.UUIDField(required=False, widget=forms.HiddenInput)
     suggestion = forms.CharField(
         label=gettext_lazy("Suggestions or complaints about this service (optional)"),
         required=False,
@@ -52,6 +54,7 @@ class SurveyForm(forms.Form):
 
     def __init__(self, *args: Any, elements: Sequence[Element], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["submission"].initial = uuid.uuid4()
         self.elements = list(elements)
         for element in self.elements:
             name = f"u{element.position}"

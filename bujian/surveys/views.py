@@ -56,6 +56,15 @@ def _survey_form(request: HttpRequest) -> SurveyForm:
     return SurveyForm(request.POST or None, elements=elements)
 
 
+def _is_replay(request: HttpRequest, ticket: Ticket) -> bool:
+    """A second POST of a form already saved (a double tap on "send")."""
+    try:
+        submission = uuid.UUID(request.POST.get("submission", ""))
+    except ValueError:
+        return False
+    return SurveyResponse.objects.filter(uuid=submission, ticket_id=ticket.pk).exists()
+
+
 def _not_open(ticket: Ticket) -> str:
     """Why this ticket's questionnaire cannot be opened, or "" when it can."""
     if ticket.status != Ticket.Status.DONE:
@@ -78,6 +87,8 @@ def _submit(
             suggestion=form.cleaned_data.get("suggestion", ""),
             ticket=ticket,
             channel=channel,
+            # The key the form was rendered with: a double tap on "send" is one answer.
+            client_uuid=form.cleaned_data.get("submission"),
         )
     except DomainError as error:
         form.add_error(None, error.message)
@@ -105,6 +116,8 @@ def public_choose(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse:
 def public_form(request: HttpRequest, ticket_uuid: uuid.UUID, ticket_id: int) -> HttpResponse:
     visit_ticket = queries.public_visit_ticket(ticket_uuid)
     ticket = queries.public_ticket(visit_ticket, ticket_id)
+    if request.method == "POST" and _is_replay(request, ticket):
+        return redirect("surveys:public_thanks", ticket_uuid=ticket_uuid)
     refusal = _not_open(ticket)
     if refusal:
         messages.info(request, refusal)
@@ -221,6 +234,8 @@ def kiosk_form(request: HttpRequest, token: str, ticket_id: int) -> HttpResponse
     )
     if ticket is None:
         raise Http404
+    if request.method == "POST" and _is_replay(request, ticket):
+        return redirect("surveys:kiosk_thanks", token=token)
     refusal = _not_open(ticket)
     if refusal:
         messages.info(request, refusal)
@@ -286,6 +301,7 @@ def paper_entry(request: HttpRequest, visit_id: int) -> HttpResponse:
                 session=data["session"],
                 channel=SurveyResponse.Channel.PAPER,
                 entered_by=user,
+                client_uuid=data.get("submission"),
             )
         except DomainError as error:
             form.add_error(None, error.message)

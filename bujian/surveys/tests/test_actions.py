@@ -207,3 +207,13 @@ def test_status_page_version_moves_after_a_survey(
     with django_capture_on_commit_callbacks(execute=True):
         answer(ticket)
     assert board_version(served.day.visit.pk) != before
+
+
+def test_a_submission_key_cannot_be_reused_for_another_ticket(served: Served) -> None:
+    key = uuid.uuid4()
+    first, second = served.ticket(), served.ticket()
+    base = {"respondent": RESPONDENT, "answers": [3] * 9, "channel": "kiosk", "client_uuid": key}
+    actions.submit_response(ticket=first, **base)  # type: ignore[arg-type]
+    with pytest.raises(DomainError) as refused:
+        actions.submit_response(ticket=second, **base)  # type: ignore[arg-type]
+    assert refused.value.code == "surveys.uuid_reused"

@@ -371,3 +371,14 @@ def test_blank_questionnaire_to_print(served: Served, siti: User, bupati: User) 
     assert "a. Sangat mahal" in body and "d. Gratis" in body
     assert "Disdukcapil" in body and "Samsat" not in body  # her agency only
     assert client_for(bupati).get(url).status_code == 403
+
+
+def test_double_tap_on_send_is_one_answer(served: Served) -> None:
+    ticket = served.ticket()
+    data = form_data(submission="5b0c6d2e-8f3a-4e51-9a43-1c2d3e4f5a6b")
+    client = english()
+    first = client.post(form_url(ticket), data)
+    second = client.post(form_url(ticket), data)
+    thanks = reverse("surveys:public_thanks", args=[ticket.visit_ticket.uuid])
+    assert first["Location"] == second["Location"] == thanks
+    assert SurveyResponse.objects.count() == 1
