@@ -545,7 +545,9 @@ class Period:
 
     @property
     def slug(self) -> str:
-        return f"{self.kind}-{self.year}-{self.number}"
+        """For file names, in Indonesian like the other downloads: ``triwulan-2-2027``."""
+        word = {"month": "bulan", "quarter": "triwulan", "semester": "semester"}.get(self.kind)
+        return f"{word}-{self.number}-{self.year}" if word else f"tahun-{self.year}"
 
     @classmethod
     def parse(cls, kind: str, year: int, number: int) -> Period:

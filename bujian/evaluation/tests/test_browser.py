@@ -45,3 +45,17 @@ def test_leadership_opens_the_dashboard_and_downloads_the_visit_report(
     assert "LAPORAN PELAKSANAAN" in text
     assert "Warga terlayani: 4." in text
     assert "86,11" in text
+
+
+def test_program_admin_exports_the_year_in_the_background(
+    page: Page, live_url: str, budi: User, built: BuiltVisit
+) -> None:
+    login(page, live_url, "budi", TEST_PASSWORD)
+    page.goto(f"{live_url}/evaluasi/periode/?kind=year&year=2027&number=1")
+    expect(page.get_by_test_id("visit-count")).to_have_text("1")
+    page.get_by_role("button", name="Ekspor Excel").click()
+    status = page.get_by_test_id("export-status")
+    expect(status).to_have_attribute("data-status", "done")
+    with page.expect_download() as xlsx_download:
+        page.get_by_test_id("export-download").click()
+    assert xlsx_download.value.suggested_filename == "evaluasi-tahun-2027.xlsx"
