@@ -46,16 +46,19 @@ def check_plan(
     kept: Iterable[Kept],
     new: Iterable[tuple[Slot, int]],
     districts: Iterable[int],
+    history: Iterable[Kept] = (),
 ) -> list[str]:
-    """Every broken hard rule, one line each; an empty list means the plan is sound."""
+    """Every broken hard rule, one line each; an empty list means the plan is sound.
+    ``history`` are visits before the period: they count for the kecamatan gap only."""
     by_id = {c.id: c for c in villages}
+    kept_visits = list(kept)
     problems: list[str] = []
 
     def is_long(minutes: int) -> bool:
         return minutes >= rules.long_trip_minutes
 
     visits: list[_Visit] = []
-    for k in kept:
+    for k in kept_visits:
         if rules.start <= k.start <= rules.end:
             visits.append(
                 _Visit(
@@ -115,9 +118,15 @@ def check_plan(
                 f"fewer than {rules.min_visits_per_district}"
             )
 
-    for i, a in enumerate(visits):
-        for j in range(i + 1, len(visits)):
-            b = visits[j]
+    before = [
+        _Visit(k.start, k.end, k.village_id, k.district_id, False, False)
+        for k in history
+        if k.start < rules.start
+    ]
+    in_order = sorted(before, key=lambda v: (v.start, v.village)) + visits
+    for i, a in enumerate(in_order):
+        for j in range(i + 1, len(in_order)):
+            b = in_order[j]
             if a.district != b.district or not (a.new or b.new):
                 continue
             if rules.min_gap_visits > 0 and j - i <= rules.min_gap_visits:
@@ -132,14 +141,14 @@ def check_plan(
                 )
 
     if rules.revisit_months > 0:
-        history: dict[int, list[dt.date]] = defaultdict(list)
+        visited: dict[int, list[dt.date]] = defaultdict(list)
         for c in by_id.values():
             if c.last_visit is not None:
-                history[c.id].append(c.last_visit)
-        for k in kept:
-            history[k.village_id].append(k.start)
+                visited[c.id].append(c.last_visit)
+        for k in kept_visits:
+            visited[k.village_id].append(k.start)
         for v in fresh:
-            others = [d for d in history[v.village] if d != v.start]
+            others = [d for d in visited[v.village] if d != v.start]
             others += [w.start for w in fresh if w.village == v.village and w is not v]
             for other in others:
                 if _too_close(v.start, other, rules.revisit_months):

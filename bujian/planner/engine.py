@@ -99,6 +99,9 @@ class Problem:
     district_names: dict[int, str]
     kept: list[Kept] = field(default_factory=list)
     earliest: dt.date | None = None  # no new slot before this day (tomorrow)
+    # The last visits before the period: only the kecamatan gap looks at them, so
+    # that the first visit of a year is not in the kecamatan of the last one before.
+    history: list[Kept] = field(default_factory=list)
 
     def is_long(self, travel_minutes: int) -> bool:
         return travel_minutes >= self.rules.long_trip_minutes
@@ -245,11 +248,19 @@ class Position:
     start: dt.date
     kept: Kept | None = None
     slot: int | None = None  # index into the free slots
+    history: bool = False  # before the period: counts for the kecamatan gap only
+
+    @property
+    def counts(self) -> bool:
+        """A kept visit inside the period (minimums count it)."""
+        return self.kept is not None and not self.history
 
 
 def sequence(problem: Problem, slots: list[Slot]) -> list[Position]:
     period = [k for k in problem.kept if problem.rules.start <= k.start <= problem.rules.end]
-    positions = [Position(k.start, kept=k) for k in period]
+    before = [k for k in problem.history if k.start < problem.rules.start]
+    positions = [Position(k.start, kept=k, history=True) for k in before]
+    positions += [Position(k.start, kept=k) for k in period]
     positions += [Position(s.start, slot=i) for i, s in enumerate(slots)]
     positions.sort(key=lambda p: (p.start, p.slot is not None))
     return positions
@@ -334,7 +345,7 @@ def named_conflicts(problem: Problem, slots: list[Slot]) -> list[str]:
     positions = sequence(problem, slots)
     kept_by_district: dict[int, int] = defaultdict(int)
     for p in positions:
-        if p.kept is not None:
+        if p.counts and p.kept is not None:
             kept_by_district[p.kept.district_id] += 1
     eligible_by_district: dict[int, set[int]] = defaultdict(set)
     all_eligible: set[int] = set()
@@ -384,14 +395,15 @@ def named_conflicts(problem: Problem, slots: list[Slot]) -> list[str]:
                 )
                 % {"gap": rules.min_gap_visits, "count": len(active)}
             )
-        most = (len(positions) + rules.min_gap_visits) // (rules.min_gap_visits + 1)
+        total = sum(1 for p in positions if not p.history)
+        most = (total + rules.min_gap_visits) // (rules.min_gap_visits + 1)
         if n > most:
             conflicts.append(
                 _(
                     "%(visits)d visits per kecamatan cannot be spaced %(gap)d visits apart "
                     "in %(total)d visits."
                 )
-                % {"visits": n, "gap": rules.min_gap_visits, "total": len(positions)}
+                % {"visits": n, "gap": rules.min_gap_visits, "total": total}
             )
     if once and len(all_eligible) < n_slots:
         conflicts.append(
@@ -498,7 +510,9 @@ def build_model(
     positions = sequence(problem, slots)
     if "district_minimum" not in skip and rules.min_visits_per_district > 0:
         for d in problem.district_names:
-            kept = sum(1 for p in positions if p.kept is not None and p.kept.district_id == d)
+            kept = sum(
+                1 for p in positions if p.counts and p.kept is not None and p.kept.district_id == d
+            )
             want = rules.min_visits_per_district - kept
             if want > 0:
                 terms = [var for (s, v), var in x.items() if by_id[v].district_id == d]
@@ -646,7 +660,7 @@ def _greedy(
                 groups_of_slot[p.slot].append(g)
     counts: dict[int, int] = defaultdict(int)
     for p in positions:
-        if p.kept is not None:
+        if p.counts and p.kept is not None:
             counts[p.kept.district_id] += 1
     long_in_month: dict[tuple[int, int], int] = defaultdict(int)
     for k in problem.kept:

@@ -23,6 +23,8 @@ ONE_DAY = dt.timedelta(days=1)
 # package). The month has 29 or 30 days and the government's isbat fixes it a day
 # before; admins who need the exact first day enter it as blocked dates in /kalender/.
 RAMADAN_DAYS = 30
+# Visits before the period the kecamatan gap looks back at: more than any gap rule needs.
+HISTORY_VISITS = 20
 
 
 def idul_fitri(year: int) -> dt.date | None:
@@ -174,6 +176,13 @@ def build(plan: Plan, today: dt.date) -> Context:
         )
         for n in needs.values()
     ]
+    # The kecamatan gap reaches back over the period's start (engine.Problem.history).
+    recent = list(
+        Visit.objects.filter(regency=regency, start_date__lt=plan.period_start)
+        .exclude(status=Visit.Status.CANCELLED)
+        .select_related("village__district")
+        .order_by("-start_date")[:HISTORY_VISITS]
+    )
     district_names = dict(
         District.objects.filter(regency=regency).order_by("code").values_list("id", "name")
     )
@@ -193,6 +202,15 @@ def build(plan: Plan, today: dt.date) -> Context:
             for v in kept
         ],
         earliest=today + ONE_DAY,
+        history=[
+            engine.Kept(
+                start=v.start_date,
+                end=v.end_date,
+                village_id=v.village_id,
+                district_id=v.village.district_id,
+            )
+            for v in reversed(recent)
+        ],
     )
     return Context(
         problem=problem, needs=needs, kept=kept, replaceable=replaceable, blocked=blocked

@@ -188,4 +188,5 @@ def verify(plan: Plan, slots: list[PlanSlot], today: dt.date) -> list[str]:
         kept=context.problem.kept,
         new=new,
         districts=context.problem.district_names,
+        history=context.problem.history,
     )

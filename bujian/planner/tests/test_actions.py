@@ -53,6 +53,7 @@ def verify(plan: Plan) -> list[str]:
         kept=context.problem.kept,
         new=[(engine.Slot(s.start_date, s.end_date), s.village_id) for s in slots],
         districts=context.problem.district_names,
+        history=context.problem.history,
     )
 
 

@@ -71,6 +71,7 @@ def solve_and_check(problem: engine.Problem) -> tuple[engine.Solution, list[engi
         kept=problem.kept,
         new=[(slots[s], v) for s, v in solution.assignment.items()],
         districts=problem.district_names,
+        history=problem.history,
     )
     assert violations == []
     return solution, slots
@@ -393,3 +394,27 @@ def test_kept_visits_change_the_count_in_the_conflict() -> None:
     assert conflicts[0] == (
         "masih perlu 5 kunjungan lagi agar tiap kecamatan mendapat 2 > 2 slot tersedia"
     )
+
+
+def test_the_kecamatan_gap_reaches_back_over_the_start_of_the_period() -> None:
+    # The last visit before the period was in kecamatan 0, whose villages are neediest.
+    before = engine.Kept(dt.date(2027, 3, 24), dt.date(2027, 3, 24), village_id=3, district_id=0)
+    problem = make_problem(weights={0: 5000, 1: 5000, 2: 5000})
+    problem.history = [before]
+    solution, slots = solve_and_check(problem)
+    first = min(solution.assignment)
+    assert solution.assignment[first] // 100 != 0
+    # The checker sees the same boundary: kecamatan 0 first would be refused.
+    wrong = [(slots[first], 0)]
+    problems = checks.check_plan(
+        problem.rules,
+        open_days=problem.open_days,
+        villages=problem.villages,
+        kept=[],
+        new=wrong,
+        districts=[0],
+        history=[before],
+    )
+    assert any("within 1 visits" in p for p in problems)
+    # History never counts toward a kecamatan's minimum.
+    assert engine.named_conflicts(problem, slots) == []
