@@ -57,6 +57,13 @@ class PlanOut(Schema):
     conflicts: list[str]
     notes: list[str]
     replan_of_id: int | None
+    progress_percent: int = Field(description="0-100 while queued or running.")
+
+    @staticmethod
+    def resolve_progress_percent(obj: Plan) -> int:
+        if not obj.is_running:
+            return 100
+        return int(actions.get_progress(obj.pk).get("percent") or 0)
 
 
 class SlotOut(Schema):

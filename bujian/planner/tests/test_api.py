@@ -44,6 +44,7 @@ def test_admin_runs_reads_and_accepts_a_plan(
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["status"] == "done"
+    assert body["progress_percent"] == 100
     assert body["gap"] is not None and body["gap"] <= 0.01
     detail = client.get(f"{BASE}/plans/{body['id']}").json()
     assert len(detail["slots"]) == 6
@@ -114,3 +115,19 @@ def test_admin_corrects_a_village_profile(villages: list[Village], budi: User) -
 
 def test_anonymous_callers_are_refused(villages: list[Village]) -> None:
     assert Client().get(f"{BASE}/plans").status_code == 401
+
+
+def test_a_running_plan_reports_its_progress(
+    regency: object, villages: list[Village], budi: User
+) -> None:
+    from bujian.planner import actions
+
+    plan = Plan.objects.create(
+        regency=villages[0].district.regency,
+        period_start=PERIOD_START,
+        period_end=PERIOD_END,
+        status=Plan.Status.RUNNING,
+    )
+    actions.save_progress(plan.pk, stage="solving", percent=40)
+    body = Client(headers=auth(budi)).get(f"{BASE}/plans/{plan.pk}").json()
+    assert (body["status"], body["progress_percent"], body["slots"]) == ("running", 40, [])
