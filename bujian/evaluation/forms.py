@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
@@ -40,10 +39,6 @@ class PeriodForm(forms.Form):
                     _("There is no such period: a quarter is 1 to 4, a semester 1 or 2.")
                 ) from None
         return data
-
-    @classmethod
-    def default(cls, today: dt.date) -> Period:
-        return Period.containing("year", today)
 
 
 class ExportForm(forms.Form):

@@ -21,7 +21,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -499,7 +498,3 @@ def program_columns(
         column.visits.append(item.indicators)
         column.is_demo = column.is_demo or item.is_demo
     return columns + sorted(others.values(), key=lambda c: c.key)
-
-
-def decimal_or_none(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value))

@@ -853,8 +853,3 @@ def period_report(
         ikm_method=ikm_method(),
         as_of=today,
     )
-
-
-def element_names() -> list[str]:
-    """U1..U9, as printed in tables."""
-    return [name.upper() for name in SKM_ELEMENTS]
