@@ -161,10 +161,18 @@ def fingerprints(visit_ids: list[int]) -> dict[int, str]:
                 ]
                 parts[pk].append("/".join(values))
 
-    add(
+    add(  # counts by what the summaries read, not only the last change: a replayed
+        # offline step may carry an older timestamp than the newest one already here
         Ticket.objects.filter(booth__visit_id__in=visit_ids)
         .values("booth__visit_id")
-        .annotate(n=Count("id"), last=Max("updated_at"))
+        .annotate(
+            n=Count("id"),
+            done=Count("id", filter=_DONE),
+            skipped=Count("id", filter=Q(status=Ticket.Status.SKIPPED)),
+            called=Count("id", filter=_CALLED),
+            timed=Count("id", filter=_TIMED),
+            last=Max("updated_at"),
+        )
         .order_by(),
         "booth__visit_id",
     )
