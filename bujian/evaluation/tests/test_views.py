@@ -267,3 +267,10 @@ def test_unknown_export_token_is_not_found(budi: User) -> None:
     client = client_for(budi)
     assert client.get(reverse("evaluation:export_status", args=["x" * 32])).status_code == 404
     assert client.get(reverse("evaluation:export_download", args=["bad token!"])).status_code == 404
+
+
+def test_admin_lists_letterheads_and_indicator_sets(built: BuiltVisit) -> None:
+    admin = UserFactory.create(username="root", is_staff=True, is_superuser=True)
+    client = client_for(admin)
+    assert client.get("/admin/evaluation/reportletterhead/").status_code == 200
+    assert client.get("/admin/evaluation/indicatorset/").status_code == 200
