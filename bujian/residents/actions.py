@@ -480,3 +480,17 @@ def remove_registration(
         },
     )
     registration.delete()
+
+
+def export_personal_data(*, actor: User, resident: Resident, download: bool) -> dict[str, Any]:
+    """Collect everything held about the resident and record who asked for it."""
+    from bujian.core.personal_data import collect  # core imports residents' models
+
+    sections = collect(resident)
+    record_audit(
+        actor=actor,
+        action="residents.personal_data.exported",
+        target=resident,
+        data={"nik": mask_nik(resident.national_id), "download": download},
+    )
+    return sections

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/ubah/", views.edit, name="edit"),
     path("<int:pk>/nik/", views.reveal_nik, name="reveal_nik"),
+    path("<int:pk>/data-pribadi/", views.personal_data, name="personal_data"),
     # pre-registration for a visit
     path("pendaftaran/", views.visits, name="visits"),
     path("pendaftaran/<int:visit_pk>/", views.visit_registrations, name="visit"),

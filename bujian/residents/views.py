@@ -7,6 +7,7 @@ after a POST that records the view in the audit trail."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -176,6 +177,33 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": queries.can_edit_resident(user, resident),
             "can_reveal": queries.can_reveal_nik(user, resident),
         },
+    )
+
+
+@login_required
+@require_GET
+def personal_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """An access request (UU 27/2022): everything Bujian holds about one resident, on
+    screen and as a JSON file to hand over (``?unduh=json``). Program admins only;
+    each view is audited."""
+    user = _user(request)
+    resident = queries.get_resident_for_staff(user, pk)
+    if not (user.is_program_admin or user.is_superuser):
+        raise PermissionDenied
+    download = request.GET.get("unduh") == "json"
+    sections = actions.export_personal_data(actor=user, resident=resident, download=download)
+    if download:
+        response = HttpResponse(
+            json.dumps(sections, ensure_ascii=False, indent=1),
+            content_type="application/json; charset=utf-8",
+        )
+        filename = f"data-pribadi-{resident.uuid}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return render(
+        request,
+        "residents/personal_data.html",
+        {"resident": resident, "pretty": json.dumps(sections, ensure_ascii=False, indent=1)},
     )
 
 
