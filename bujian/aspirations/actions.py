@@ -255,6 +255,7 @@ def submit_aspiration(
     reporter_national_id: str = "",
     reporter_phone: str = "",
     hide_identity: bool = False,
+    phone_consent: bool = False,
     raised_by: str = "",
     leader_response: str = "",
     latitude: Decimal | None = None,
@@ -266,7 +267,8 @@ def submit_aspiration(
     """Record a new aspiration with a fresh tracking code, due for verification and
     assignment within ``ASSIGN_WITHIN`` working days. Photos are checked and cleaned
     before anything is written; the text is stored as given (templates escape it).
-    The reporter gets the tracking code by message when a phone number is given."""
+    A phone number is kept only with ``phone_consent``; the reporter then gets the
+    tracking code and every change by message."""
     now = now or timezone.now()
     title = _required(title, "aspirations.title_required", _("Write a short title."))
     text = _required(text, "aspirations.text_required", _("Describe the aspiration."))
@@ -295,6 +297,12 @@ def submit_aspiration(
         phone = normalise_phone(reporter_phone)
     except InvalidPhone as error:
         raise DomainError("aspirations.bad_phone", str(error)) from error
+    if phone and not phone_consent:
+        # UU 27/2022: a phone number is kept only with the resident's consent.
+        raise DomainError(
+            "aspirations.phone_consent_required",
+            _("Agree to be contacted on this number, or leave the phone number empty."),
+        )
     if (latitude is None) != (longitude is None):
         raise DomainError(
             "aspirations.half_location", _("Give both latitude and longitude, or neither.")
@@ -327,6 +335,7 @@ def submit_aspiration(
         "reporter_name": reporter_name.strip()[:120],
         "reporter_national_id": nik,
         "reporter_phone": phone,
+        "phone_consent_at": now if phone else None,
         "hide_identity": hide_identity,
         "raised_by": raised_by.strip()[:150],
         "leader_response": leader_response.strip(),

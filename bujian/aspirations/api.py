@@ -228,6 +228,10 @@ class AspirationIn(Schema):
     reporter_name: str = ""
     reporter_national_id: str = ""
     reporter_phone: str = ""
+    phone_consent: bool = Field(
+        default=False,
+        description="The resident agreed to messages on reporter_phone (required with it).",
+    )
     hide_identity: bool = False
     raised_by: str = ""
     leader_response: str = ""
@@ -410,6 +414,7 @@ def create_aspiration(request: HttpRequest, payload: AspirationIn) -> Status[dic
             reporter_national_id=payload.reporter_national_id,
             reporter_phone=payload.reporter_phone,
             hide_identity=payload.hide_identity,
+            phone_consent=payload.phone_consent,
             raised_by=payload.raised_by,
             leader_response=payload.leader_response,
             actor=user,

@@ -195,6 +195,7 @@ class _Seeder:
             hamlet=f"Dusun {self.rng.choice(['I', 'II', 'III', 'IV'])}",
             reporter_name="" if anonymous else self.fake.name(),
             reporter_phone="" if anonymous else f"0812{self.rng.randrange(10**7, 10**8)}",
+            phone_consent=not anonymous,
             hide_identity=self.rng.random() < 0.15,
             raised_by=self.rng.choice(SPEAKERS) if dialogue else "",
             leader_response=self.rng.choice(LEADER_ANSWERS) if dialogue else "",

@@ -75,6 +75,13 @@ class AspirationForm(forms.Form):
         required=False,
         help_text=_("Optional: we send the tracking code and every change to this number."),
     )
+    phone_consent = forms.BooleanField(
+        label=_(
+            "I agree to receive messages about this aspiration on this number (the consent "
+            "can be withdrawn at any time)"
+        ),
+        required=False,
+    )
     hide_identity = forms.BooleanField(label=_("Hide my identity from the agency"), required=False)
     latitude = forms.DecimalField(
         label=_("Latitude"),
@@ -120,6 +127,11 @@ class AspirationForm(forms.Form):
         data = super().clean() or {}
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
+        if (data.get("reporter_phone") or "").strip() and not data.get("phone_consent"):
+            self.add_error(
+                "phone_consent",
+                _("Agree to be contacted on this number, or leave the phone number empty."),
+            )
         return data
 
 

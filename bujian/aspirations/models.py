@@ -118,6 +118,12 @@ class Aspiration(TimeStampedModel):
     reporter_name = models.CharField(_("name"), max_length=120, blank=True)
     reporter_national_id = models.CharField(_("NIK"), max_length=16, blank=True)
     reporter_phone = models.CharField(_("phone (WhatsApp/SMS)"), max_length=20, blank=True)
+    phone_consent_at = models.DateTimeField(
+        _("consent to be contacted"),
+        null=True,
+        blank=True,
+        help_text=_("When the resident agreed to receive messages on this number."),
+    )
     hide_identity = models.BooleanField(
         _("hide my identity from the agency"),
         default=False,

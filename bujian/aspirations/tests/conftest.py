@@ -78,6 +78,7 @@ def submit(regency: Regency, **overrides: Any) -> Aspiration:
         "text": "Sejak banjir bulan lalu anak sekolah menyeberang sungai.",
         "reporter_name": "Rahmat Hidayat",
         "reporter_phone": "0812-3456-7890",
+        "phone_consent": True,
         "now": BEFORE_CHRISTMAS,
     }
     fields.update(overrides)

@@ -83,10 +83,11 @@ def test_prefix_comes_from_the_program_name_or_the_setting(
         ("category", "jalan", "aspirations.bad_category"),
         ("reporter_phone", "12345", "aspirations.bad_phone"),
         ("reporter_national_id", "1701", "aspirations.bad_nik"),
+        ("phone_consent", False, "aspirations.phone_consent_required"),
     ],
 )
 def test_bad_submissions_are_refused_and_nothing_is_saved(
-    regency: Regency, field: str, value: str, code: str
+    regency: Regency, field: str, value: object, code: str
 ) -> None:
     with pytest.raises(DomainError) as refused:
         submit(regency, **{field: value})

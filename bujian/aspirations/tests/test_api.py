@@ -42,6 +42,7 @@ def test_create_with_a_token_and_read_it_back(
             "text": "Sudah rusak.",
             "village_code": village.code,
             "reporter_phone": "081234567890",
+            "phone_consent": True,
             "channel": "dialogue",
             "raised_by": "Ibu kader",
         },

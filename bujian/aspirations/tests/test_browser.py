@@ -53,6 +53,7 @@ def test_aspiration_from_the_visit_to_the_residents_phone(
     form.locator("textarea[name='text']").fill("Diajukan tiga bulan lalu di kecamatan.")
     form.locator("input[name='reporter_name']").fill("Rina Marlina")
     form.locator("input[name='reporter_phone']").fill("0812-3456-7890")
+    form.locator("input[name='phone_consent']").check()
     photo = jpeg_with_gps("berkas.jpg")
     form.locator("input[name='photos']").set_input_files(
         FilePayload(name="berkas.jpg", mimeType="image/jpeg", buffer=photo.read())

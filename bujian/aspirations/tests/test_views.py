@@ -39,6 +39,7 @@ def form_data(village: Village, **overrides: Any) -> dict[str, Any]:
         "reporter_name": "Rina Marlina",
         "reporter_national_id": "",
         "reporter_phone": "081234567890",
+        "phone_consent": "on",
         "website": "",
     }
     data.update(overrides)
@@ -541,3 +542,19 @@ def test_admin_shows_an_aspiration_read_only(regency: Regency) -> None:
     assert "1701054107900003" not in page.content.decode()
     assert client.get(reverse("admin:aspirations_aspiration_changelist")).status_code == 200
     assert client.get(reverse("admin:notifications_outboxmessage_changelist")).status_code == 200
+
+
+def test_a_phone_without_consent_is_refused_and_the_notice_is_shown(
+    client: Client, village: Village
+) -> None:
+    page = client.get(reverse("aspirations:submit")).content.decode()
+    assert 'data-testid="privacy-note"' in page
+    data = form_data(village)
+    del data["phone_consent"]
+    response = client.post(reverse("aspirations:submit"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone_consent"]
+    assert not Aspiration.objects.exists()
+    client.post(reverse("aspirations:submit"), form_data(village, reporter_phone=""))
+    aspiration = Aspiration.objects.get()
+    assert aspiration.phone_consent_at is None
