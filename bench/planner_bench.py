@@ -113,7 +113,13 @@ def build_problem(case: dict[str, Any], start: dt.date, seed: int) -> Any:
 
 
 def run_case(
-    name: str, case: dict[str, Any], *, start: dt.date, seed: int, limit: float
+    name: str,
+    case: dict[str, Any],
+    *,
+    start: dt.date,
+    seed: int,
+    limit: float,
+    default_portfolio: bool = False,
 ) -> dict[str, Any]:
     from bujian.planner import checks, engine
 
@@ -130,6 +136,7 @@ def run_case(
         slots,
         time_limit=limit,
         hint=greedy_assignment if greedy_objective is not None else None,
+        subsolvers=() if default_portfolio else engine.SUBSOLVERS,
     )
     violations = checks.check_plan(
         problem.rules,
@@ -193,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", default="2027-01-01", help="first day of the year planned")
     parser.add_argument("--case", choices=sorted(CASES), action="append")
     parser.add_argument("--limit", type=float, default=None, help="solver time limit (s)")
+    parser.add_argument(
+        "--default-portfolio",
+        action="store_true",
+        help="CP-SAT's own 2-worker portfolio instead of max_lp + default_lp (comparison)",
+    )
     args = parser.parse_args(argv)
     _setup_django()
     start = dt.date.fromisoformat(args.start)
@@ -200,7 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.case or list(CASES):
         case = CASES[name]
         limit = args.limit or float(case["target_seconds"])
-        result = run_case(name, case, start=start, seed=args.seed, limit=limit)
+        result = run_case(
+            name,
+            case,
+            start=start,
+            seed=args.seed,
+            limit=limit,
+            default_portfolio=args.default_portfolio,
+        )
         results.append(result)
         print(_summary(result))
     out = ROOT / "var" / "bench" / "planner.json"

@@ -43,6 +43,8 @@ ONE_DAY = dt.timedelta(days=1)
 # The earliness bonus: a slot at the start of the period is worth up to this fraction
 # more than one at the end, so the neediest villages are visited first.
 EARLY_BONUS_PERCENT = 20
+# The two workers' strategies (see ``solve``); an empty list is CP-SAT's own portfolio.
+SUBSOLVERS = ("max_lp", "default_lp")
 # The solver stops when it has proved the plan within this fraction of the bound.
 RELATIVE_GAP_LIMIT = 0.001
 # The cost of crowding one kecamatan's visits into one part of the period, in percent of
@@ -581,6 +583,7 @@ def solve(
     hint: dict[int, int] | None = None,
     report: Callable[[float, float, float], None] | None = None,
     without: Iterable[str] = (),
+    subsolvers: Iterable[str] = SUBSOLVERS,
 ) -> Solution:
     started = time.monotonic()
     model, x = build_model(problem, slots, without=without)
@@ -594,7 +597,7 @@ def solve(
     # Two workers on two cores: the default portfolio gives them to search strategies
     # whose bound stays at the trivial one; the LP-heavy worker proves the bound of
     # this assignment-shaped model in seconds (bench/README.md has the figures).
-    solver.parameters.subsolvers.extend(["max_lp", "default_lp"])
+    solver.parameters.subsolvers.extend(subsolvers)
     callback = _Progress(started, report or (lambda _e, _o, _b: None))
     status = solver.solve(model, callback)
     seconds = time.monotonic() - started
