@@ -77,9 +77,46 @@ def plan_to_xlsx(plan: Plan, slots: list[PlanSlot], districts: list[DistrictRow]
         ]
         grid.append([row.district.name, row.villages, *counts, row.count])
     grid.column_dimensions["A"].width = 22
+
+    rules = workbook.create_sheet(_("Rules")[:31])
+    for label, value in _rules_rows(plan):
+        rules.append([label, value])
+    rules.column_dimensions["A"].width = 44
+    rules.column_dimensions["B"].width = 30
     out = BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _rules_rows(plan: Plan) -> list[tuple[str, object]]:
+    """The rules the plan was made with, and the proof of its quality."""
+    weekdays = ", ".join(
+        formats.date_format(dt.date(2024, 1, 1) + dt.timedelta(days=d), "l")
+        for d in sorted(plan.weekday_set)
+    )
+    return [
+        (_("First day"), plan.period_start),
+        (_("Last day"), plan.period_end),
+        (_("Visits per month"), plan.visits_per_month),
+        (_("Weekdays allowed"), weekdays),
+        (_("Days per visit"), plan.days_per_visit),
+        (_("Pause during Ramadan"), _("yes") if plan.pause_ramadan else _("no")),
+        (_("Every kecamatan at least (visits)"), plan.min_visits_per_district),
+        (_("The same kecamatan not within (visits)"), plan.min_gap_visits),
+        (_("The same kecamatan not within (weeks)"), plan.min_gap_weeks),
+        (_("A village not revisited within (months)"), plan.revisit_months),
+        (_("A long trip takes at least (minutes)"), plan.long_trip_minutes),
+        (
+            _("Long trips per month at most"),
+            "" if plan.max_long_trips_per_month is None else plan.max_long_trips_per_month,
+        ),
+        (_("need-weighted coverage (objective)"), plan.objective),
+        (_("bound"), plan.bound),
+        (_("Gap to the bound"), None if plan.gap is None else round(plan.gap, 6)),
+        (_("greedy objective"), plan.greedy_objective),
+        (_("solve time (s)"), plan.solve_seconds),
+        (_("solver status"), plan.solver_status),
+    ]
 
 
 def plan_to_ics(plan: Plan, slots: list[PlanSlot]) -> bytes:

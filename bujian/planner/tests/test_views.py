@@ -174,6 +174,9 @@ def test_excel_export_lists_the_plan_and_the_coverage(plan: Plan, budi: User) ->
     assert {row[1].date() for row in rows} == set(plan.slots.values_list("start_date", flat=True))
     coverage = workbook.worksheets[1]
     assert coverage.max_row == 4  # header and three kecamatan
+    rules = {row[0]: row[1] for row in workbook.worksheets[2].iter_rows(values_only=True)}
+    assert rules["Kunjungan per bulan"] == 2
+    assert rules["cakupan berbobot kebutuhan (nilai tujuan)"] == plan.objective
 
 
 def test_ics_export_has_one_event_per_visit(plan: Plan, budi: User) -> None:
