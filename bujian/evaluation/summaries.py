@@ -28,17 +28,15 @@ from django.db.models import (
     DurationField,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
@@ -102,7 +100,7 @@ def rebuild_summaries(
         _insert_service_days(started_ids)
         _insert_resident_groups(started_ids)
         _insert_surveys(started_ids)
-        _insert_visits(started, now)
+        _insert_visits(started, started_ids, now)
         _store_fingerprints(list(started.values_list("pk", flat=True)))
 
 
@@ -404,71 +402,75 @@ def _insert_surveys(visit_ids: QuerySet[Any]) -> None:
     _insert_select(SurveySummary, columns, rows)
 
 
-def _count_of(queryset: QuerySet[Any], visit_path: str) -> Coalesce:
-    """A correlated ``(SELECT COUNT(*) … WHERE visit = outer visit)``, 0 when none."""
-    counted = (
-        queryset.filter(**{visit_path: OuterRef("pk")})
-        .order_by()
-        .values(visit_path)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def _insert_visits(started: QuerySet[Visit], now: dt.datetime) -> None:
-    part = Participation.objects.all()
+def _insert_visits(started: QuerySet[Visit], visit_ids: QuerySet[Any], now: dt.datetime) -> None:
+    """One row per visit: its own columns LEFT JOINed to one grouped count per source
+    table. (Correlated subqueries per visit made PostgreSQL rescan the big tables once
+    per visit: minutes on a province's history; grouped, it is one pass each.)"""
     status, attendance = Participation.Status, Participation.Attendance
-    residents = (
-        ResidentGroupSummary.objects.filter(visit_id=OuterRef("pk"))
-        .order_by()
-        .values("visit_id")
-        .annotate(n=Sum("residents"))
-        .values("n")
-    )
-    issued = Document.objects.filter(service_record__isnull=False)
-    rows = started.order_by().values(
+    base = started.order_by().values(
         x_visit=F("pk"),
         x_regency=F("regency_id"),
         x_village=F("village_id"),
         x_district=F("village__district_id"),
         x_start_date=F("start_date"),
         x_end_date=F("end_date"),
-        x_invited=_count_of(part, "visit"),
-        x_mandatory=_count_of(part.filter(mandatory=True), "visit"),
-        x_present=_count_of(part.filter(attendance=attendance.PRESENT), "visit"),
-        x_absent=_count_of(part.filter(attendance=attendance.ABSENT), "visit"),
-        x_excused=_count_of(part.filter(status=status.EXCUSED), "visit"),
-        x_late=_count_of(part.filter(late=True), "visit"),
-        x_visit_tickets=_count_of(VisitTicket.objects.all(), "visit"),
-        x_residents_served=Coalesce(Subquery(residents, output_field=IntegerField()), 0),
-        x_documents_issued=_count_of(issued, "service_record__ticket__booth__visit"),
-        x_documents_handed_over=_count_of(
-            issued.filter(handover__isnull=False), "service_record__ticket__booth__visit"
-        ),
-        x_fingerprint=Value("", output_field=models.CharField()),
-        x_rebuilt_at=Value(now, output_field=models.DateTimeField()),
     )
-    columns = {
-        "visit": "x_visit",
-        "regency": "x_regency",
-        "village": "x_village",
-        "district": "x_district",
-        **_same(
-            "start_date",
-            "end_date",
-            "invited",
-            "mandatory",
-            "present",
-            "absent",
-            "excused",
-            "late",
-            "visit_tickets",
-            "residents_served",
-            "documents_issued",
-            "documents_handed_over",
-            "fingerprint",
-            "rebuilt_at",
+    counts: dict[str, tuple[QuerySet[Any], list[str]]] = {
+        "p": (
+            Participation.objects.filter(visit_id__in=visit_ids)
+            .values(x_key=F("visit_id"))
+            .annotate(
+                x_invited=Count("id"),
+                x_mandatory=Count("id", filter=Q(mandatory=True)),
+                x_present=Count("id", filter=Q(attendance=attendance.PRESENT)),
+                x_absent=Count("id", filter=Q(attendance=attendance.ABSENT)),
+                x_excused=Count("id", filter=Q(status=status.EXCUSED)),
+                x_late=Count("id", filter=Q(late=True)),
+            ),
+            ["invited", "mandatory", "present", "absent", "excused", "late"],
+        ),
+        "t": (
+            VisitTicket.objects.filter(visit_id__in=visit_ids)
+            .values(x_key=F("visit_id"))
+            .annotate(x_visit_tickets=Count("id")),
+            ["visit_tickets"],
+        ),
+        "r": (
+            ResidentGroupSummary.objects.filter(visit_id__in=visit_ids)
+            .values(x_key=F("visit_id"))
+            .annotate(x_residents_served=Sum("residents")),
+            ["residents_served"],
+        ),
+        "d": (
+            Document.objects.filter(service_record__ticket__booth__visit_id__in=visit_ids)
+            .values(x_key=F("service_record__ticket__booth__visit_id"))
+            .annotate(
+                x_documents_issued=Count("id"),
+                x_documents_handed_over=Count("id", filter=Q(handover__isnull=False)),
+            ),
+            ["documents_issued", "documents_handed_over"],
         ),
     }
-    _insert_select(VisitSummary, columns, rows)
+    qn = connection.ops.quote_name
+    base_sql, base_params = base.query.sql_with_params()
+    own = ["visit", "regency", "village", "district", "start_date", "end_date"]
+    targets = [_column(VisitSummary, name) for name in own]
+    sources = [f"base.{qn('x_' + name)}" for name in own]
+    joins, params = [], list(base_params)
+    for alias, (queryset, names) in counts.items():
+        sql, sub_params = queryset.order_by().query.sql_with_params()
+        joins.append(f"LEFT JOIN ({sql}) {alias} ON {alias}.{qn('x_key')} = base.{qn('x_visit')}")
+        params += sub_params
+        for name in names:
+            targets.append(_column(VisitSummary, name))
+            sources.append(f"COALESCE({alias}.{qn('x_' + name)}, 0)")
+    targets += [_column(VisitSummary, "fingerprint"), _column(VisitSummary, "rebuilt_at")]
+    sources += ["%s", "%s"]
+    # The two constants come first in the statement's text, so first in the parameters.
+    params = ["", connection.ops.adapt_datetimefield_value(now), *params]
+    statement = (
+        f"INSERT INTO {qn(VisitSummary._meta.db_table)} ({', '.join(qn(t) for t in targets)}) "  # noqa: S608 -- names from model metadata, values are parameters
+        f"SELECT {', '.join(sources)} FROM ({base_sql}) base {' '.join(joins)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
