@@ -104,6 +104,8 @@ class Problem:
     # The last visits before the period: only the kecamatan gap looks at them, so
     # that the first visit of a year is not in the kecamatan of the last one before.
     history: list[Kept] = field(default_factory=list)
+    # (village, day) pairs never to propose: visits cancelled there (re-planning).
+    avoid: frozenset[tuple[int, dt.date]] = frozenset()
 
     def is_long(self, travel_minutes: int) -> bool:
         return travel_minutes >= self.rules.long_trip_minutes
@@ -226,7 +228,7 @@ def make_slots(problem: Problem) -> tuple[list[Slot], list[str]]:
 
 def eligible(problem: Problem, candidate: Candidate, slot: Slot) -> bool:
     """May this village be visited in this slot, given history and kept visits?"""
-    if candidate.excluded:
+    if candidate.excluded or (candidate.id, slot.start) in problem.avoid:
         return False
     months = problem.rules.revisit_months
     if months > 0:

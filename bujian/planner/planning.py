@@ -176,6 +176,15 @@ def build(plan: Plan, today: dt.date) -> Context:
         )
         for n in needs.values()
     ]
+    # A re-plan never proposes a village again on the day its visit was cancelled.
+    cancelled = frozenset(
+        Visit.objects.filter(
+            regency=regency,
+            status=Visit.Status.CANCELLED,
+            start_date__gte=plan.period_start,
+            start_date__lte=plan.period_end,
+        ).values_list("village_id", "start_date")
+    )
     # The kecamatan gap reaches back over the period's start (engine.Problem.history).
     recent = list(
         Visit.objects.filter(regency=regency, start_date__lt=plan.period_start)
@@ -202,6 +211,7 @@ def build(plan: Plan, today: dt.date) -> Context:
             for v in kept
         ],
         earliest=today + ONE_DAY,
+        avoid=cancelled,
         history=[
             engine.Kept(
                 start=v.start_date,

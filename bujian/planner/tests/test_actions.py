@@ -262,6 +262,10 @@ def test_replanning_keeps_locked_announced_and_moved_visits(
     kept = set(again.slots.filter(kept=True).values_list("visit_id", flat=True))
     assert kept == {announced.visit.pk, locked.visit.pk, moved_visit.pk}
     assert verify(again) == []
+    # The cancelled village is not proposed again on the day it was cancelled.
+    assert not again.slots.filter(
+        village_id=cancelled.village_id, start_date=cancelled.start_date
+    ).exists()
 
     created = actions.accept_plan(plan=again, actor=budi)
     plan.refresh_from_db()
