@@ -1773,10 +1773,14 @@ def generate_history(
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA synchronous=NORMAL")
     seconds = state.seconds
+    # Statistics first: right after a bulk load the planner knows nothing of the new
+    # rows, and the summaries' INSERT … SELECT with correlated counts then ran for
+    # over ten minutes on PostgreSQL (nested loops over millions of rows).
+    _analyze()
     summaries_seconds = None
     if rebuild:
         summaries_seconds = _rebuild_summaries()
-    _analyze()
+        _analyze()  # and for the summary tables the reports read
     first = dt.date(*plan.months[0], 1)
     return HistoryResult(
         regencies=[code for code, _, _ in chosen],
