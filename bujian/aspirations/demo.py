@@ -288,7 +288,7 @@ def seed(today: dt.date) -> str | None:
     # A duplicate raised twice, merged; a resolved one the resident reopened.
     latest = past[-1] if past else None
     if latest is not None:
-        first = Aspiration.objects.filter(visit=latest).order_by("received_at").first()
+        first = Aspiration.objects.filter(visit=latest).order_by("received_at", "id").first()
         if first is not None and first.is_open and seeder.program is not None:
             twin = seeder.raise_one(
                 latest,

@@ -20,7 +20,7 @@ def aspirations_of(resident: Resident) -> list[Aspiration]:
     return list(
         Aspiration.objects.filter(match)
         .select_related("village", "visit__village", "lead_agency")
-        .order_by("received_at")
+        .order_by("received_at", "id")
     )
 
 

@@ -197,7 +197,7 @@ def supporting_of(aspiration: Aspiration) -> list[Agency]:
 
 
 def duplicates_of(aspiration: Aspiration) -> QuerySet[Aspiration]:
-    return aspiration.duplicates.order_by("received_at")
+    return aspiration.duplicates.order_by("received_at", "id")
 
 
 def with_related(rows: QuerySet[Aspiration]) -> QuerySet[Aspiration]:
