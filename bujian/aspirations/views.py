@@ -91,46 +91,59 @@ def submit(request: HttpRequest) -> HttpResponse:
         if form.data.get("website"):
             # A bot filled the hidden field: say no more than a failure would.
             form.add_error(None, _("The form could not be sent. Please try again."))
-        elif not ratelimit.hit(request, "submit"):
-            form.add_error(
-                None,
-                _(
-                    "Too many aspirations were sent from this device. Please wait 10 minutes "
-                    "and try again, or tell the officer at the registration desk."
-                ),
-            )
         elif form.is_valid():
-            data = form.cleaned_data
-            try:
-                aspiration = actions.submit_aspiration(
-                    regency=regency,
-                    channel=Aspiration.Channel.PUBLIC_FORM,
-                    visit=visit if visit is not None and visit.is_open_for_changes else None,
-                    category=data["category"],
-                    title=data["title"],
-                    text=data["text"],
-                    village=data["village"],
-                    hamlet=data["hamlet"],
-                    rt=data["rt"],
-                    rw=data["rw"],
-                    reporter_name=data["reporter_name"],
-                    reporter_national_id=data["reporter_national_id"],
-                    reporter_phone=data["reporter_phone"],
-                    hide_identity=data["hide_identity"],
-                    phone_consent=data["phone_consent"],
-                    latitude=data["latitude"],
-                    longitude=data["longitude"],
-                    photos=data["photos"],
+            # Only complete forms count towards the limit: a resident fixing a typo is
+            # not blocked, and an invalid form costs nothing to refuse.
+            if not ratelimit.hit(request, "submit"):
+                form.add_error(
+                    None,
+                    _(
+                        "Too many aspirations were sent from this device. Please wait 10 "
+                        "minutes and try again, or tell the officer at the registration desk."
+                    ),
                 )
-            except DomainError as error:
-                form.add_error(None, error.message)
             else:
-                return redirect("aspirations:sent", code=aspiration.code)
+                aspiration = _submit_public(form, regency, visit)
+                if aspiration is not None:
+                    return redirect("aspirations:sent", code=aspiration.code)
     return render(
         request,
         "aspirations/submit.html",
         {"form": form, "visit": visit, "regency": regency, "track_form": TrackForm()},
     )
+
+
+def _submit_public(
+    form: PublicAspirationForm, regency: Regency, visit: Visit | None
+) -> Aspiration | None:
+    """The public form's action call; a refusal becomes a form error (None)."""
+    data = form.cleaned_data
+    # The QR on a ticket names the visit, also when the resident writes days later.
+    linked = visit if visit is not None and visit.status != Visit.Status.CANCELLED else None
+    try:
+        return actions.submit_aspiration(
+            regency=regency,
+            channel=Aspiration.Channel.PUBLIC_FORM,
+            visit=linked,
+            category=data["category"],
+            title=data["title"],
+            text=data["text"],
+            village=data["village"],
+            hamlet=data["hamlet"],
+            rt=data["rt"],
+            rw=data["rw"],
+            reporter_name=data["reporter_name"],
+            reporter_national_id=data["reporter_national_id"],
+            reporter_phone=data["reporter_phone"],
+            hide_identity=data["hide_identity"],
+            phone_consent=data["phone_consent"],
+            latitude=data["latitude"],
+            longitude=data["longitude"],
+            photos=data["photos"],
+        )
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return None
 
 
 def _public_aspiration(code: str) -> Aspiration:

@@ -108,6 +108,26 @@ def test_rate_limit_after_five_submissions_in_ten_minutes(client: Client, villag
     assert other.post(reverse("aspirations:submit"), form_data(village)).status_code == 302
 
 
+def test_incomplete_forms_do_not_count_towards_the_limit(client: Client, village: Village) -> None:
+    for _number in range(6):
+        assert (
+            client.post(reverse("aspirations:submit"), form_data(village, title="")).status_code
+            == 200
+        )
+    assert client.post(reverse("aspirations:submit"), form_data(village)).status_code == 302
+
+
+def test_a_finished_visit_from_the_ticket_qr_is_still_linked(
+    client: Client, regency: Regency, village: Village
+) -> None:
+    visit = VisitFactory.create(regency=regency, village=village, status="finished")
+    response = client.post(
+        f"{reverse('aspirations:submit')}?kunjungan={visit.pk}", form_data(village)
+    )
+    assert response.status_code == 302
+    assert Aspiration.objects.get().visit == visit
+
+
 def test_bad_photo_gets_an_indonesian_message_and_nothing_is_saved(
     client: Client, village: Village
 ) -> None:
