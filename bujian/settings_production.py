@@ -11,7 +11,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from bujian.settings import *  # noqa: F403
-from bujian.settings import _INSECURE_DEV_KEY, env_bool, env_int
+from bujian.settings import _INSECURE_DEV_KEY, env_bool, env_int, env_list
 
 if DEBUG:  # noqa: F405
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
@@ -23,5 +23,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+BUJIAN_2FA_REQUIRED_ROLES = env_list(
+    "BUJIAN_2FA_REQUIRED_ROLES", default=["program_admin", "leadership"]
+)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
