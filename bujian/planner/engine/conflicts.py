@@ -29,6 +29,13 @@ def named_conflicts(problem: Problem, slots: list[Slot]) -> list[str]:
                 eligible_by_district[c.district_id].add(c.id)
                 all_eligible.add(c.id)
                 break
+    if not all_eligible:
+        return [
+            _(
+                "No village may be visited in this period: every village is excluded or "
+                "was visited too recently."
+            )
+        ]
     n = rules.min_visits_per_district
     districts = sorted(problem.district_names)
     # A village comes at most once when the revisit rule spans the whole period.

@@ -418,3 +418,16 @@ def test_the_kecamatan_gap_reaches_back_over_the_start_of_the_period() -> None:
     assert any("within 1 visits" in p for p in problems)
     # History never counts toward a kecamatan's minimum.
     assert engine.named_conflicts(problem, slots) == []
+
+
+def test_no_eligible_village_at_all_is_named() -> None:
+    problem = make_problem()
+    problem.villages = [
+        engine.Candidate(id=c.id, district_id=c.district_id, weight=1, excluded=True)
+        for c in problem.villages
+    ]
+    slots, _notes = engine.make_slots(problem)
+    assert engine.named_conflicts(problem, slots) == [
+        "Tidak ada desa yang boleh dikunjungi dalam periode ini: setiap desa dikecualikan "
+        "atau baru saja dikunjungi."
+    ]
