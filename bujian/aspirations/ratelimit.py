@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -11,10 +12,20 @@ SUBMISSIONS = 5
 WINDOW_SECONDS = 10 * 60
 
 
+def client_address(request: HttpRequest) -> str:
+    """REMOTE_ADDR; behind the regency's reverse proxy (``BUJIAN_BEHIND_PROXY``) the
+    address that proxy appended last to X-Forwarded-For. Never an earlier entry: those
+    are written by the client, who could pick a fresh one per request."""
+    if getattr(settings, "BUJIAN_BEHIND_PROXY", False):
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last
+    return str(request.META.get("REMOTE_ADDR", "") or "unknown")
+
+
 def client_key(request: HttpRequest, scope: str) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is written by the client and would let anyone
-    # pick a fresh address per request. Behind a proxy, the proxy must set REMOTE_ADDR.
-    address = request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = client_address(request)
     digest = hashlib.sha256(address.encode()).hexdigest()[:24]  # no raw IP in the cache
     return f"aspirations:rate:{scope}:{digest}"
 

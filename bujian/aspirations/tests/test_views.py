@@ -578,3 +578,18 @@ def test_a_phone_without_consent_is_refused_and_the_notice_is_shown(
     client.post(reverse("aspirations:submit"), form_data(village, reporter_phone=""))
     aspiration = Aspiration.objects.get()
     assert aspiration.phone_consent_at is None
+
+
+def test_behind_the_proxy_the_limit_follows_the_forwarded_address(
+    village: Village, settings: Any
+) -> None:
+    settings.BUJIAN_BEHIND_PROXY = True
+    hall = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 100.64.0.7")
+    for _number in range(5):
+        assert hall.post(reverse("aspirations:submit"), form_data(village)).status_code == 302
+    assert hall.post(reverse("aspirations:submit"), form_data(village)).status_code == 200
+    # Same proxy, another resident: not blocked; a forged first entry changes nothing.
+    other = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="9.9.9.9, 100.64.0.8")
+    assert other.post(reverse("aspirations:submit"), form_data(village)).status_code == 302
+    forged = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="5.5.5.5, 100.64.0.7")
+    assert forged.post(reverse("aspirations:submit"), form_data(village)).status_code == 200
