@@ -102,3 +102,21 @@ def test_the_calendar_reads_on_a_phone(
     expect(mobile_page.get_by_test_id("cal-visit")).to_have_count(4)
     width = mobile_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360 + 1, f"the page scrolls sideways ({width}px)"
+
+
+def test_admin_marks_a_village_urgent_and_it_leads_the_needs(
+    page: Page, live_url: str, budi: User, villages: list[Village]
+) -> None:
+    village = villages[4]
+    login(page, live_url, "budi", TEST_PASSWORD)
+    page.goto(f"{live_url}/rencana/desa/")
+    page.get_by_role("link", name=village.name).click()
+    page.select_option("#id_priority", "urgent")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page.locator(".field--error")).to_contain_text("Tulis alasan")
+    page.fill("#id_reason", "Jembatan putus")
+    page.fill("#id_population", "2500")
+    page.get_by_role("button", name="Simpan").click()
+    first_row = page.get_by_test_id("needs").locator("tbody tr").first
+    expect(first_row).to_contain_text(village.name)
+    expect(first_row).to_contain_text("prioritas mendesak: Jembatan putus")
