@@ -29,6 +29,8 @@ from bujian.regions.models import Regency, Village
 from bujian.visits.models import Visit
 
 NEVER_VISITED_MONTHS = 36
+# Travel time from distance when only the distance is known (district roads, hills).
+ASSUMED_KMH = 40
 PRIORITY_BONUS = {Priority.NORMAL: 0, Priority.HIGH: 100, Priority.URGENT: 250}
 
 
@@ -48,7 +50,15 @@ class VillageNeed:
 
     @property
     def travel_minutes(self) -> int:
-        return (self.profile.travel_minutes or 0) if self.profile else 0
+        """As entered; without it, estimated from the distance at an average
+        ``ASSUMED_KMH`` on village roads; 0 when neither is known."""
+        if self.profile is None:
+            return 0
+        if self.profile.travel_minutes is not None:
+            return self.profile.travel_minutes
+        if self.profile.distance_km is not None:
+            return round(self.profile.distance_km * 60 / ASSUMED_KMH)
+        return 0
 
     @property
     def excluded(self) -> bool:

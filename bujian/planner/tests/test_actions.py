@@ -344,3 +344,16 @@ def test_saturdays_are_used_only_when_allowed(
     assert verify(plan) == []
     weekdays_only = run(regency, budi)
     assert all(s.start_date.weekday() < 5 for s in weekdays_only.slots.all())
+
+
+def test_travel_time_is_estimated_from_the_distance_when_missing(
+    regency: Regency, villages: list[Village], budi: User
+) -> None:
+    for village, minutes, km in [
+        (villages[0], 150, None),
+        (villages[1], None, 80),
+        (villages[2], None, None),
+    ]:
+        VillageProfile.objects.create(village=village, travel_minutes=minutes, distance_km=km)
+    needs = {n.village.pk: n for n in village_needs(regency, dt.date(2026, 11, 28))}
+    assert [needs[v.pk].travel_minutes for v in villages[:4]] == [150, 120, 0, 0]
