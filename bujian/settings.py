@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "bujian.core.audit.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -206,6 +207,8 @@ LOGIN_URL = "accounts:login"
 # other user may turn it on. bujian.settings_production requires it of program admins
 # and leadership.
 BUJIAN_2FA_REQUIRED_ROLES = env_list("BUJIAN_2FA_REQUIRED_ROLES", default=[])
+# Behind a reverse proxy (nginx) the client's address is the last one in X-Forwarded-For.
+BUJIAN_BEHIND_PROXY = env_bool("BUJIAN_BEHIND_PROXY", default=False)
 OTP_TOTP_ISSUER = "Bujian"
 LOGIN_REDIRECT_URL = "core:staff_home"
 LOGOUT_REDIRECT_URL = "core:home"

@@ -26,5 +26,6 @@ SECURE_HSTS_PRELOAD = True
 BUJIAN_2FA_REQUIRED_ROLES = env_list(
     "BUJIAN_2FA_REQUIRED_ROLES", default=["program_admin", "leadership"]
 )
+BUJIAN_BEHIND_PROXY = env_bool("BUJIAN_BEHIND_PROXY", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

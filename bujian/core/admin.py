@@ -6,7 +6,7 @@ from bujian.core.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin[AuditEntry]):
-    list_display = ["created_at", "actor", "action", "target_repr"]
+    list_display = ["created_at", "actor", "action", "target_repr", "source_ip"]
     list_filter = ["action"]
     search_fields = ["action", "target_repr", "target_id"]
     date_hierarchy = "created_at"

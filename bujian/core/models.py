@@ -36,6 +36,7 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("target id"), max_length=64, blank=True)
     target_repr = models.CharField(_("target"), max_length=200, blank=True)
     data: models.JSONField[dict[str, Any]] = models.JSONField(_("data"), default=dict, blank=True)
+    source_ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
