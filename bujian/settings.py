@@ -273,6 +273,17 @@ BUJIAN_DPO_EMAIL = env_str("BUJIAN_DPO_EMAIL", "ppdp@example.go.id")
 BUJIAN_DPO_PHONE = env_str("BUJIAN_DPO_PHONE", "")
 BUJIAN_RETENTION_REGISTRATION_DAYS = env_int("BUJIAN_RETENTION_REGISTRATION_DAYS", default=365)
 BUJIAN_RETENTION_PHONE_DAYS = env_int("BUJIAN_RETENTION_PHONE_DAYS", default=730)
+BUJIAN_RETENTION_OUTBOX_DAYS = env_int("BUJIAN_RETENTION_OUTBOX_DAYS", default=180)
+
+# Aspirations and notifications (bujian/aspirations, bujian/notifications).
+# The site's public address, put in the messages residents get (tracking links).
+BUJIAN_PUBLIC_URL = env_str("BUJIAN_PUBLIC_URL", "")
+# Prefix of tracking codes (BD-7K3Q9); empty: the program name's initials.
+BUJIAN_ASPIRATION_PREFIX = env_str("BUJIAN_ASPIRATION_PREFIX", "")
+# Where messages to residents go: a file on the field laptop (no internet), or a
+# WhatsApp/SMS gateway backend (a dotted path to a class, see bujian/notifications).
+BUJIAN_NOTIFIER = env_str("BUJIAN_NOTIFIER", "bujian.notifications.backends.FileBackend")
+BUJIAN_NOTIFIER_LOG = env_str("BUJIAN_NOTIFIER_LOG", str(VAR_DIR / "notifications.log"))
 
 LOGGING = {
     "version": 1,

@@ -285,7 +285,8 @@ def ticket_print(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse:
             "qr_mm": qr_mm,
             # Measured in Chromium: the text above and below the QR, then each booth,
             # plus room for a longer translation.
-            "page_height_mm": (56 if width == "58" else 60)
+            # The footer notes (survey, aspiration QR) take about 20 or 22 mm more.
+            "page_height_mm": (76 if width == "58" else 82)
             + qr_mm
             + (21 if width == "58" else 25) * len(tickets),
             "autoprint": request.GET.get("cetak") != "0",

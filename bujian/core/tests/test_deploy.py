@@ -22,8 +22,10 @@ def test_there_are_units_for_web_worker_and_backup() -> None:
         "bujian-web.service",
         "bujian-worker.service",
         "bujian-backup.service",
+        "bujian-daily.service",
     }
     assert (DEPLOY / "bujian-backup.timer").exists()
+    assert (DEPLOY / "bujian-daily.timer").exists()
 
 
 @pytest.mark.parametrize("unit", units(), ids=lambda unit: unit.name)
