@@ -224,17 +224,24 @@ class HistoryError(Exception):
 
 
 class _Table:
-    """Rows of one table waiting to be written, and the next id to hand out."""
+    """Rows of one table waiting to be written, and the next id to hand out.
+
+    Rows hold the values of ``fields``; every other column gets its model default
+    (``tail``), so a field another app adds later (nullable or with a default) does
+    not break the load."""
 
     def __init__(self, model: type[models.Model], fields: Sequence[str], *, ids: bool) -> None:
         self.model = model
         self.name = str(model._meta.db_table)
-        self.columns = [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr]
+        others, self.tail = _defaults(model, fields)
+        self.columns = [
+            str(model._meta.get_field(name).column)  # type: ignore[union-attr]
+            for name in [*fields, *others]
+        ]
         self.ids = ids
         if ids:
             self.columns.insert(0, "id")
         self.rows: list[tuple[Any, ...]] = []
-        self.tail: tuple[Any, ...] = ()
         self.next_id = 1
         self.written = 0
 
@@ -257,11 +264,8 @@ class _Writer:
         fields: Sequence[str],
         *,
         ids: bool = True,
-        tail: tuple[Any, ...] = (),
     ) -> _Table:
-        """A table to write ``fields`` of (then ``tail``'s constant values, if any)."""
         table = _Table(model, fields, ids=ids)
-        table.tail = tail
         if ids:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table.name)}")  # noqa: S608 -- table names from model meta
@@ -277,7 +281,7 @@ class _Writer:
             table.rows.append((row_id, *values, *table.tail))
         else:
             row_id = 0
-            table.rows.append(values)
+            table.rows.append((*values, *table.tail))
         if len(table.rows) >= FLUSH_ROWS:
             self.flush(table)
         return row_id
@@ -1263,6 +1267,7 @@ class _Generator:
                     ticket.calls,
                     ticket.skips,
                     ticket.transferred_from,
+                    *t.tail,
                 )
             )
             for service in ticket.services:
@@ -1284,6 +1289,7 @@ class _Generator:
                     False,
                     days[last_day].isoformat(),
                     booth.counters[last_day],
+                    *self.t_booth.tail,
                 )
             )
 
@@ -1459,8 +1465,7 @@ class _Responses(_Extra):
 
     def __init__(self, generator: _Generator, model: type[models.Model]) -> None:
         super().__init__(generator, model)
-        names, tail = _defaults(model, self.GIVEN)
-        self.table = generator.w.table("survey_response", model, [*self.GIVEN, *names], tail=tail)
+        self.table = generator.w.table("survey_response", model, self.GIVEN)
         questionnaire = apps.get_model("surveys", "Questionnaire")
         current = questionnaire._default_manager.filter(is_current=True).first()
         if current is None:
@@ -1577,12 +1582,10 @@ class _Aspirations(_Extra):
 
     def __init__(self, generator: _Generator, model: type[models.Model]) -> None:
         super().__init__(generator, model)
-        names, tail = _defaults(model, self.GIVEN)
         w = generator.w
-        self.table = w.table("aspiration", model, [*self.GIVEN, *names], tail=tail)
+        self.table = w.table("aspiration", model, self.GIVEN)
         event = apps.get_model("aspirations", "Event")
-        names, tail = _defaults(event, self.EVENT_GIVEN)
-        self.events = w.table("aspiration_event", event, [*self.EVENT_GIVEN, *names], tail=tail)
+        self.events = w.table("aspiration_event", event, self.EVENT_GIVEN)
         self.per_visit = generator.plan.per_visit(ASPIRATIONS_AT_SCALE_1)
 
     def visit(
