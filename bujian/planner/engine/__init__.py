@@ -27,6 +27,8 @@ is relaxed in turn to name the ones in conflict. Only kept visits may break a ru
 among themselves (history is history); every window that holds a new slot is enforced.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from bujian.planner.engine.conflicts import named_conflicts
 from bujian.planner.engine.greedy import greedy
 from bujian.planner.engine.problem import (
@@ -48,15 +50,40 @@ from bujian.planner.engine.problem import (
     windows,
 )
 from bujian.planner.engine.slots import make_slots
-from bujian.planner.engine.solver import (
-    RELATIVE_GAP_LIMIT,
-    RULE_GROUPS,
-    SUBSOLVERS,
-    build_model,
-    diagnose,
-    rule_group_label,
-    solve,
+
+# The CP-SAT model loads OR-Tools (and pandas with it), about half a second: only on
+# first use, not in every web process that imports the planner's pages.
+_SOLVER_NAMES = frozenset(
+    {
+        "RELATIVE_GAP_LIMIT",
+        "RULE_GROUPS",
+        "SUBSOLVERS",
+        "build_model",
+        "diagnose",
+        "rule_group_label",
+        "solve",
+    }
 )
+
+if TYPE_CHECKING:
+    from bujian.planner.engine.solver import (
+        RELATIVE_GAP_LIMIT,
+        RULE_GROUPS,
+        SUBSOLVERS,
+        build_model,
+        diagnose,
+        rule_group_label,
+        solve,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SOLVER_NAMES:
+        from bujian.planner.engine import solver
+
+        return getattr(solver, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "RELATIVE_GAP_LIMIT",
