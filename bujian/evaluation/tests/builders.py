@@ -123,6 +123,7 @@ def build_visit(
     for index, prefix, state, queued, called, started, finished, outcomes in plan:
         booth = built.booths[by_code[prefix]]
         numbers[prefix] = numbers.get(prefix, 0) + 1
+        number = numbers[prefix]
         ticket = Ticket.objects.create(
             visit_ticket=tickets[index],
             booth=booth,
@@ -130,7 +131,10 @@ def build_visit(
             number=numbers[prefix],
             status=state,
             queued_at=_at(day, *queued),
-            called_at=_at(day, *called) if called else None,
+            # Microseconds, as timezone.now() writes them: the sums must keep them.
+            called_at=_at(day, *called) + dt.timedelta(microseconds=123_457 * number)
+            if called
+            else None,
             started_at=_at(day, *started) if started else None,
             finished_at=_at(day, *finished) if finished else None,
         )
