@@ -89,3 +89,11 @@ def test_the_privacy_notice_names_the_officer_and_the_retention(
     assert "365 hari setelah kunjungan" in body
     assert "UU 27/2022" in body or "Nomor 27 Tahun 2022" in body
     assert 'href="/privasi/"' in client.get("/tentang/").content.decode()
+
+
+def test_every_page_carries_the_security_headers(client: Client) -> None:
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert "frame-ancestors 'none'" in policy
+    assert "camera=()" in response["Permissions-Policy"]
