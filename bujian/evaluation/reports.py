@@ -46,6 +46,7 @@ from bujian.visits.models import Participation, Visit
 from bujian.visits.queries import CLOSED_STATES, LedgerRow, compliance_ledger
 
 AGE_GROUPS = ResidentGroupSummary.AgeGroup
+MAX_ASPIRATION_LINES = 200  # the visit report lists at most this many aspirations
 RECENT = dt.timedelta(days=45)  # visits this recent are checked for stale summaries
 
 
@@ -448,7 +449,7 @@ def visit_report(visit_id: int, *, agency_ids: Iterable[int] | None = None) -> V
     ]
     at_visit = docs.filter(handover__visit=visit).count()
     aspirations = aspiration_stats.visit_aspiration_counts(visit.pk)
-    asp_rows = Aspiration.objects.counted().filter(visit=visit).select_related("lead_agency")
+    asp_rows = Aspiration.objects.counted().filter(visit=visit)
     if scope is not None:
         asp_rows = asp_rows.filter(lead_agency_id__in=scope)
         aspirations = {
@@ -458,15 +459,21 @@ def visit_report(visit_id: int, *, agency_ids: Iterable[int] | None = None) -> V
             "rejected": asp_rows.filter(status=Aspiration.Status.REJECTED).count(),
             "overdue": asp_rows.overdue(local_today(visit.regency)).count(),
         }
+    categories = dict(Aspiration._meta.get_field("category").flatchoices)
+    statuses = dict(Aspiration.Status.choices)
     lines = [
         AspirationLine(
-            code=a.code,
-            title=a.title,
-            category=str(a.get_category_display()),
-            status=str(a.get_status_display()),
-            agency=a.lead_agency.short_name if a.lead_agency else "",
+            code=code,
+            title=title,
+            category=str(categories.get(category, category)),
+            status=str(statuses.get(status, status)),
+            agency=agency or "",
         )
-        for a in asp_rows.order_by("received_at", "id")[:200]
+        for code, title, category, status, agency in asp_rows.order_by(
+            "received_at", "id"
+        ).values_list("code", "title", "category", "status", "lead_agency__short_name")[
+            :MAX_ASPIRATION_LINES
+        ]
     ]
     photos = [
         Photo(attachment_id=p.pk, caption=p.aspiration.title, path=p.file.name)
