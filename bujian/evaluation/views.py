@@ -29,6 +29,7 @@ from bujian.evaluation.reports import Period, PeriodReport, period_report, visit
 from bujian.evaluation.tasks import rebuild_regency_summaries
 from bujian.visits.actions import local_today
 
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -279,7 +280,8 @@ def letterhead(request: HttpRequest) -> HttpResponse:
                 regency=regency,
                 values={name: form.cleaned_data[name] for name in actions.LETTERHEAD_FIELDS},
                 logo=upload.read() if upload is not None else None,
-                logo_content_type=getattr(upload, "content_type", "") if upload else "",
+                # The type Pillow found in the file, never the one the browser claimed.
+                logo_content_type=LOGO_TYPES.get(upload.image.format, "") if upload else "",
                 remove_logo=form.cleaned_data.get("remove_logo", False),
                 actor=user,
             )
@@ -299,7 +301,11 @@ def letterhead_logo(request: HttpRequest) -> HttpResponse:
     current = queries.letterhead_for(staff_regency(user))
     if not current.has_logo:
         raise Http404
-    return HttpResponse(bytes(current.logo), content_type=current.logo_content_type or "image/png")
+    response = HttpResponse(
+        bytes(current.logo), content_type=current.logo_content_type or "image/png"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

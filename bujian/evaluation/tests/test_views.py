@@ -274,3 +274,20 @@ def test_admin_lists_letterheads_and_indicator_sets(built: BuiltVisit) -> None:
     client = client_for(admin)
     assert client.get("/admin/evaluation/reportletterhead/").status_code == 200
     assert client.get("/admin/evaluation/indicatorset/").status_code == 200
+
+
+def test_logo_type_is_what_the_file_is_not_what_the_browser_says(budi: User) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, "JPEG")
+    upload = SimpleUploadedFile("logo.html", out.getvalue(), content_type="text/html")
+    response = client_for(budi).post(
+        reverse("evaluation:letterhead"),
+        {"government_name": "PEMERINTAH", "office_name": "BAPPEDA", "logo_file": upload},
+    )
+    assert response.status_code == 302
+    assert ReportLetterhead.objects.get(regency=budi.regency).logo_content_type == "image/jpeg"
+    logo = client_for(budi).get(reverse("evaluation:letterhead_logo"))
+    assert logo["Content-Type"] == "image/jpeg" and logo["X-Content-Type-Options"] == "nosniff"
