@@ -282,7 +282,7 @@ def test_logo_type_is_what_the_file_is_not_what_the_browser_says(budi: User) -> 
 
     out = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(out, "JPEG")
-    upload = SimpleUploadedFile("logo.html", out.getvalue(), content_type="text/html")
+    upload = SimpleUploadedFile("logo.png", out.getvalue(), content_type="text/html")
     response = client_for(budi).post(
         reverse("evaluation:letterhead"),
         {"government_name": "PEMERINTAH", "office_name": "BAPPEDA", "logo_file": upload},
