@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from bujian.accounts.models import User
@@ -31,6 +31,7 @@ from bujian.accounts.tokens import TokenAuth
 from bujian.agencies.models import Agency
 from bujian.aspirations import actions, queries
 from bujian.aspirations.models import Aspiration, Event
+from bujian.core.pagination import PageNumberPagination
 from bujian.regions.api import ErrorOut
 from bujian.regions.models import Village
 from bujian.residents.api import refusals, staff_user

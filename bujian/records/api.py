@@ -19,11 +19,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from bujian.accounts.models import User
 from bujian.accounts.tokens import TokenAuth
+from bujian.core.pagination import PageNumberPagination
 from bujian.records import actions_documents as actions
 from bujian.records import queries
 from bujian.records.models import Document, DocumentHandover

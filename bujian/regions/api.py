@@ -5,13 +5,16 @@ form is refused with 422 so a client notices its mistake instead of getting an e
 A well-formed code that does not exist gives an empty list.
 """
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from bujian.core.pagination import PageNumberPagination
 from bujian.regions.models import (
     DISTRICT_CODE_REGEX,
     PROVINCE_CODE_REGEX,
@@ -29,7 +32,8 @@ class ErrorOut(Schema):
     """The body of every 4xx answer of the API. It lives here, in the app every other
     app depends on, so that all routers share one schema in the OpenAPI document."""
 
-    detail: str
+    # A sentence for refusals; the list of field errors when the input does not parse.
+    detail: str | list[dict[str, Any]]
 
 
 class ProvinceOut(Schema):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -23,13 +23,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from bujian.accounts.models import User
 from bujian.accounts.tokens import TokenAuth
 from bujian.agencies.models import Service
 from bujian.core.errors import DomainError
+from bujian.core.pagination import PageNumberPagination
 from bujian.regions.api import ErrorOut
 from bujian.regions.models import Village
 from bujian.residents import actions, queries
@@ -78,10 +79,12 @@ class ResidentErrorOut(Schema):
     accepted, or the resident already recorded with this NIK."""
 
     code: str = Field(
+        "",
         description="residents.invalid_nik, residents.invalid_kk, "
-        "residents.unaccepted_warnings, residents.duplicate_nik, …"
+        "residents.unaccepted_warnings, residents.duplicate_nik, …; empty when the body "
+        "did not parse (then detail lists the field errors)",
     )
-    detail: str
+    detail: str | list[dict[str, Any]]
     issues: list[IssueOut] = Field(
         default_factory=list, description="NIK/KK errors, or every warning of the NIK."
     )

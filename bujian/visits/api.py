@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from bujian.agencies.models import Service
+from bujian.core.pagination import PageNumberPagination
 from bujian.regions.api import ErrorOut
 from bujian.regions.models import REGENCY_CODE_REGEX, District
 from bujian.visits.models import Participation, Visit
