@@ -61,8 +61,8 @@ test: $(STAMP) compiled-messages
 # The queue benchmark (bench/README.md): a visit day over HTTP against gunicorn.
 # DB=sqlite or DB=postgres for one database; BENCH_ARGS="--residents 200" and so on.
 DB ?= both
-# Each benchmark writes var/bench/<name>.json; BENCH=queue (or planner, report) runs one.
-BENCH ?= queue planner report
+# Each benchmark writes var/bench/<name>*.json; BENCH=queue (or planner, report, fault) runs one.
+BENCH ?= queue planner report fault
 bench: $(STAMP)
 	@for name in $(BENCH); do \
 		if [ -f bench/$${name}_bench.py ]; then \
