@@ -13,6 +13,7 @@ MANAGE := $(BIN)/python manage.py
 I18N_IGNORE := --ignore=.venv --ignore=var --ignore=build
 
 PORT ?= 8000
+TEST_PROCESSES ?= 2
 HOST ?= 127.0.0.1
 
 .PHONY: help run test lint messages clean compiled-messages bench
@@ -55,8 +56,9 @@ run: $(STAMP) compiled-messages | var
 	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
 
 # DATABASE_URL, when set, reaches pytest through the environment (settings read it).
+# Two processes (pytest-xdist): the suite takes about half the time on two cores.
 test: $(STAMP) compiled-messages
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES)
 
 # The queue benchmark (bench/README.md): a visit day over HTTP against gunicorn.
 # DB=sqlite or DB=postgres for one database; BENCH_ARGS="--residents 200" and so on.
