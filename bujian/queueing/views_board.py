@@ -2,7 +2,7 @@
 
 Public and anonymous (the board hangs in the hall): nothing here reads the session
 or the user, so a poll answered 304 touches neither the session store nor the
-database, only the cache that holds the board version.
+database, only the board version (a small file, `queueing.board`).
 """
 
 from __future__ import annotations
