@@ -13,6 +13,7 @@ free of queries.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -65,11 +66,12 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _open(path: str) -> bool:
-        if path.startswith(OPEN_PATHS):
-            return True
-        return path in {
-            reverse("accounts:logout"),
-            reverse("accounts:otp_verify"),
-            reverse("accounts:otp_setup"),
-            reverse("accounts:login"),
-        }
+        return path.startswith(OPEN_PATHS) or path in _sign_in_paths()
+
+
+@functools.cache
+def _sign_in_paths() -> frozenset[str]:
+    """The pages of signing in and out, reversed once per process (this middleware
+    runs on every request, the queue's busiest included)."""
+    names = ("logout", "otp_verify", "otp_setup", "login")
+    return frozenset(reverse(f"accounts:{name}") for name in names)

@@ -463,21 +463,15 @@ def assign_aspiration(
         term=term,
         planning_year=planning_year if term == Aspiration.Term.LONG else None,
     )
-    _set_agencies(aspiration, lead_agency, supporting)
-    _event(
+    _announce_disposition(
         aspiration,
-        action="assigned",
+        "assigned",
         actor=actor,
-        from_status=old,
+        old=old,
         now=now,
-        public_note=_("Disposition to %(agency)s: %(text)s")
-        % {"agency": lead_agency.name, "text": disposition},
-        agency=lead_agency,
-    )
-    _notify(
-        aspiration,
-        "aspiration.assigned",
-        _status_message(aspiration, _("Handled by %(agency)s.") % {"agency": lead_agency.name}),
+        lead_agency=lead_agency,
+        disposition=disposition,
+        supporting=supporting,
     )
     return aspiration
 
@@ -520,10 +514,36 @@ def redirect_aspiration(
         response_due=due,
         due_date=due,
     )
+    _announce_disposition(
+        aspiration,
+        "redirected",
+        actor=actor,
+        old=old,
+        now=now,
+        lead_agency=lead_agency,
+        disposition=disposition,
+        supporting=supporting,
+    )
+    return aspiration
+
+
+def _announce_disposition(
+    aspiration: Aspiration,
+    action: str,
+    *,
+    actor: User,
+    old: str,
+    now: dt.datetime,
+    lead_agency: Agency,
+    disposition: str,
+    supporting: Iterable[Agency],
+) -> None:
+    """What assigning and redirecting share: the agencies, the history line and the
+    message to the reporters."""
     _set_agencies(aspiration, lead_agency, supporting)
     _event(
         aspiration,
-        action="redirected",
+        action=action,
         actor=actor,
         from_status=old,
         now=now,
@@ -536,7 +556,6 @@ def redirect_aspiration(
         "aspiration.assigned",
         _status_message(aspiration, _("Handled by %(agency)s.") % {"agency": lead_agency.name}),
     )
-    return aspiration
 
 
 @transaction.atomic

@@ -146,14 +146,6 @@ def waiting_count(booth: Booth) -> int:
     ).count()
 
 
-def booth_for_agency(visit: Visit, agency_id: int) -> Booth | None:
-    return (
-        Booth.objects.filter(visit=visit, participation__agency_id=agency_id, is_open=True)
-        .order_by("prefix")
-        .first()
-    )
-
-
 def booths_for_agencies(visit: Visit, agency_ids: Iterable[int]) -> dict[int, Booth]:
     """The open booth of each agency (the first by prefix when it has several), in one
     query."""
