@@ -35,7 +35,7 @@ from bujian.agencies.models import Service
 from bujian.core.audit import record_audit
 from bujian.core.errors import DomainError
 from bujian.queueing.board import bump_board
-from bujian.queueing.models import Ticket, VisitTicket
+from bujian.queueing.models import IN_PROGRESS, Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput, record_outcomes
 from bujian.records.models import ServiceRecord
 from bujian.residents.models import Registration, Resident
@@ -112,9 +112,7 @@ def update_booth(*, booth: Booth, actor: User, name: str, zone: str, is_open: bo
     if not name:
         raise DomainError("queueing.booth_name_required", _("Give the booth a name."))
     if not is_open and booth.is_open:
-        busy = Ticket.objects.filter(
-            booth=booth, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
-        ).first()
+        busy = Ticket.objects.filter(booth=booth, status__in=IN_PROGRESS).first()
         if busy is not None:
             raise DomainError(
                 "queueing.booth_busy",
@@ -317,7 +315,7 @@ def _in_progress_by(booth: Booth, actor: User) -> Ticket | None:
         Ticket.objects.filter(
             booth=booth,
             called_by=actor,
-            status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING],
+            status__in=IN_PROGRESS,
         )
         .select_related("booth")
         .first()

@@ -152,3 +152,7 @@ class Ticket(TimeStampedModel):
     def label(self) -> str:
         """``A-014``: what the resident, the board and the voice say."""
         return f"{self.booth.prefix}-{self.number:03d}"
+
+
+# At a counter right now: called, or being served. A resident is in at most one.
+IN_PROGRESS = (Ticket.Status.CALLED, Ticket.Status.SERVING)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bujian.queueing.board import board_version
-from bujian.queueing.models import Ticket
+from bujian.queueing.models import IN_PROGRESS, Ticket
 from bujian.visits.actions import local_today
 from bujian.visits.models import Booth, Visit
 from bujian.visits.queries import public_visit
@@ -26,7 +26,6 @@ from bujian.visits.queries import public_visit
 RECENT_CALLS = 6
 STATE_TIMEOUT_SECONDS = 60 * 60
 STATE_FORMAT = 1  # bump when the shape of the state changes: old cached states are ignored
-CURRENT = [Ticket.Status.CALLED, Ticket.Status.SERVING]
 
 
 class CallState(TypedDict):
@@ -110,7 +109,7 @@ def build_board_state(
         .order_by("-called_at", "-id")
     )
     current: dict[int, CallState] = {}
-    for ticket in called.filter(status__in=CURRENT):
+    for ticket in called.filter(status__in=IN_PROGRESS):
         ticket.booth = by_id[ticket.booth_id]  # no query per ticket
         current.setdefault(ticket.booth_id, _call(ticket, visit.pk))
     recent = []

@@ -32,13 +32,12 @@ from django.http import Http404
 from bujian.accounts.models import User
 from bujian.agencies.models import Requirement, Service
 from bujian.queueing.actions import tickets_left_over
-from bujian.queueing.models import Ticket
+from bujian.queueing.models import IN_PROGRESS, Ticket
 from bujian.residents.models import RegistrationService
 from bujian.residents.nik import mask_nik
 from bujian.visits.models import Booth, Participation, Visit
 from bujian.visits.queries import get_visit_for_staff, operable_agency_ids, visible_visits
 
-IN_PROGRESS = [Ticket.Status.CALLED, Ticket.Status.SERVING]
 WAITING_LIST_SIZE = 10
 
 

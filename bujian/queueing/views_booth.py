@@ -38,7 +38,7 @@ from bujian.queueing import actions
 from bujian.queueing import queries_booth as queries
 from bujian.queueing.board import board_version
 from bujian.queueing.forms_booth import FinishForm, TicketForm, TransferForm
-from bujian.queueing.models import Ticket
+from bujian.queueing.models import IN_PROGRESS, Ticket
 from bujian.visits.actions import local_today
 from bujian.visits.models import Booth
 from bujian.visits.queries import get_visit_for_admin, operable_agency_ids
@@ -301,7 +301,7 @@ def _finish(request: HttpRequest, booth: Booth, user: User) -> StepResult:
     try:
         actions.finish_ticket(ticket=ticket, actor=user, outcomes=form.outcomes())
     except DomainError as error:
-        if not Ticket.objects.filter(pk=ticket.pk, status__in=queries.IN_PROGRESS).exists():
+        if not Ticket.objects.filter(pk=ticket.pk, status__in=IN_PROGRESS).exists():
             raise  # finished meanwhile (a double click): no form to correct
         form.errors.append(error.message)
         return StepResult(wanted=ticket.pk, finish_form=form)
