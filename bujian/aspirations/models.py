@@ -4,6 +4,7 @@ answers and the history residents follow by tracking code."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -52,6 +53,9 @@ class Aspiration(TimeStampedModel):
     deadline of the step the aspiration waits for now (empty when it waits for nobody),
     recomputed by every transition, so "overdue" is one indexed comparison.
     """
+
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
@@ -261,6 +265,9 @@ class Attachment(TimeStampedModel):
     """A photo sent with the aspiration, or the evidence of the agency's answer (a
     photo or a PDF). Served only through the aspirations views, with their checks."""
 
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
     class Kind(models.TextChoices):
         PHOTO = "photo", _("Photo from the resident")
         EVIDENCE = "evidence", _("Evidence of the follow-up")
@@ -303,6 +310,9 @@ class Attachment(TimeStampedModel):
 class Event(models.Model):
     """One line of an aspiration's history: a transition (from → to), with the note
     the public page shows and the note only staff read."""
+
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     aspiration = models.ForeignKey(
         Aspiration, verbose_name=_("aspiration"), on_delete=models.CASCADE, related_name="events"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,9 @@ class AuditEntry(models.Model):
     Entries are only ever added. ``target_type``/``target_id`` name the record
     without a foreign key, so the trail outlives the record it speaks of.
     """
+
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

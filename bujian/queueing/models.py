@@ -73,6 +73,9 @@ class VisitTicket(TimeStampedModel):
 class Ticket(TimeStampedModel):
     """A queue number at one booth on one day (A-014)."""
 
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting")
         CALLED = "called", _("Called")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -267,6 +268,9 @@ class Excuse(TimeStampedModel):
 class CheckIn(models.Model):
     """An agency's arrival (and departure) on one day of a visit."""
 
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
     participation = models.ForeignKey(
         Participation,
         verbose_name=_("participation"),
@@ -310,6 +314,9 @@ class CheckIn(models.Model):
 class Booth(TimeStampedModel):
     """One agency's counter (loket) at a visit. Queue numbers are per booth and start
     at 1 each day: ``counter_day``/``last_number`` move together in one UPDATE."""
+
+    # Made on a field node too: the key that makes a replayed sync a no-op.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     visit = models.ForeignKey(
         Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="booths"
