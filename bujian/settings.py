@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bujian.surveys",
     "bujian.evaluation",
     "bujian.planner",
+    "bujian.sync",
 ]
 
 MIDDLEWARE = [
@@ -281,6 +282,9 @@ BUJIAN_RETENTION_OUTBOX_DAYS = env_int("BUJIAN_RETENTION_OUTBOX_DAYS", default=1
 BUJIAN_PUBLIC_URL = env_str("BUJIAN_PUBLIC_URL", "")
 # Prefix of tracking codes (BD-7K3Q9); empty: the program name's initials.
 BUJIAN_ASPIRATION_PREFIX = env_str("BUJIAN_ASPIRATION_PREFIX", "")
+# A field node: a laptop that runs one visit at the village hall and syncs with central
+# (bujian/sync). Off on central.
+BUJIAN_FIELD_NODE = env_bool("BUJIAN_FIELD_NODE", default=False)
 # Where messages to residents go: a file on the field laptop (no internet), or a
 # WhatsApp/SMS gateway backend (a dotted path to a class, see bujian/notifications).
 BUJIAN_NOTIFIER = env_str("BUJIAN_NOTIFIER", "bujian.notifications.backends.FileBackend")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("survei/", include("bujian.surveys.urls")),
     path("evaluasi/", include("bujian.evaluation.urls")),
     path("rencana/", include("bujian.planner.urls")),
+    path("sinkron/", include("bujian.sync.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

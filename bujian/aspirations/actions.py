@@ -51,6 +51,7 @@ from bujian.core.errors import DomainError
 from bujian.notifications.actions import queue_message
 from bujian.regions.models import Regency, Village
 from bujian.residents.nik import InvalidPhone, check_nik, clean_number, normalise_phone
+from bujian.sync.guards import is_reserved_code, take_node_code
 from bujian.visits.actions import local_today
 from bujian.visits.models import Visit
 
@@ -348,7 +349,10 @@ def submit_aspiration(
     prefix = code_prefix(regency)
     aspiration: Aspiration | None = None
     for _attempt in range(CODE_ATTEMPTS):
-        code = new_code(prefix)
+        # A field node gives the codes central reserved for it; central skips those.
+        code = take_node_code() or new_code(prefix)
+        if is_reserved_code(code) and not settings.BUJIAN_FIELD_NODE:
+            continue
         try:
             with transaction.atomic():  # a savepoint: a colliding code is tried again
                 aspiration = Aspiration.objects.create(code=code, **fields)

@@ -28,6 +28,7 @@ from bujian.core.errors import DomainError
 from bujian.records.models import Document, DocumentHandover, ServiceRecord
 from bujian.residents.models import Resident
 from bujian.residents.nik import check_nik, clean_number, mask_nik
+from bujian.sync.guards import ensure_document_here
 from bujian.visits.models import Visit
 
 # Kinds that may be ready without a number: an STNK pengesahan is a stamp on the
@@ -261,6 +262,7 @@ def hand_over_document(
     conditional UPDATE and the one-to-one handover row is the backstop; a second call
     raises ``records.already_handed_over`` saying when and to whom."""
     _refuse_unavailable(document)
+    ensure_document_here(document)  # a document taken to a field node is handed over there
     proxy_name = proxy_name.strip()
     proxy_national_id = clean_number(proxy_national_id)
     proxy_relationship = proxy_relationship.strip()

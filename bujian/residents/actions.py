@@ -33,6 +33,7 @@ from bujian.residents.nik import (
     normalise_phone,
 )
 from bujian.residents.queries import is_open_for_registration, services_offered_at
+from bujian.sync.guards import ensure_visit_served_here
 from bujian.visits.actions import local_today
 from bujian.visits.models import Visit
 
@@ -329,6 +330,7 @@ def record_nik_view(*, actor: User, resident: Resident, reason: str) -> str:
 
 
 def _require_open(visit: Visit, today: dt.date | None) -> None:
+    ensure_visit_served_here(visit)  # a visit run on a field node registers there
     if not is_open_for_registration(visit, today):
         raise DomainError(
             "residents.visit_closed",

@@ -1,0 +1,354 @@
+"""The field node's side: load the package, find what changed, push it.
+
+A push is store-and-forward without an outbox to lose: what is waiting is computed
+from the records themselves (their digest differs from the one central last
+acknowledged), so a push cut at any point simply sends the rest next time, and a
+record acknowledged twice changes nothing. One push runs at a time (a file lock).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import urllib.error
+import urllib.request
+import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core import serializers
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bujian.core.audit import record_audit
+from bujian.sync import wire
+from bujian.sync.crypto import SyncRefused, digest, open_package, read_header, seal_batch
+from bujian.sync.models import NodeCode, NodeState, PushedRecord
+from bujian.sync.writer import Incoming, create_records, set_deferred
+
+BATCH_RECORDS = 2000
+BATCH_BYTES = 8 * 1024 * 1024
+TIMEOUT = 60
+
+
+def state() -> NodeState | None:
+    return NodeState.objects.select_related("visit").first()
+
+
+def import_package(envelope: bytes, code: str, *, central_url: str = "") -> NodeState:
+    """Load a package into this (empty) node database, in one transaction."""
+    body = open_package(envelope, code)
+    if body.get("format") != 1:
+        raise SyncRefused("sync.format", _("This package was made by another Bujian version."))
+    from bujian.visits.models import Visit
+
+    current = state()
+    if current is not None or Visit.objects.exists():
+        raise SyncRefused(
+            "sync.node_not_empty",
+            _(
+                "This laptop already holds a visit. Push it, then start an empty node "
+                "database (make node-reset) before pulling another package."
+            ),
+        )
+    with transaction.atomic():
+        for item in serializers.deserialize("json", json.dumps(body["reference"])):
+            item.save()
+        _load_records(body)
+        NodeCode.objects.bulk_create(NodeCode(code=code) for code in body.get("codes", []))
+        node_state = NodeState.objects.create(
+            node_uuid=body["node"],
+            name=body.get("node_name", ""),
+            visit_id=body["visit"],
+            central_url=central_url,
+            secret=body["secret"],
+            pulled_at=timezone.now(),
+        )
+        record_audit(
+            actor=None,
+            action="sync.node.package_loaded",
+            data={"records": len(body["records"]), "node": body["node"]},
+        )
+        # What came in the package is what central has: nothing of it waits.
+        _acknowledge(list(_all_records()))
+    _reset_sequences()
+    return node_state
+
+
+def _load_records(body: dict[str, Any]) -> None:
+    grouped: dict[str, list[Incoming]] = {}
+    for record in body["records"]:
+        grouped.setdefault(record["k"], []).append(Incoming(uuid=record["u"], data=record["d"]))
+    resolver = wire.Resolver(visit_id=body["visit"])
+    for kind in wire.KINDS:
+        items = grouped.get(kind.name, [])
+        resolver.load((kind, item.data) for item in items)
+        create_records(kind, items, resolver)
+        if kind.name == "registration":
+            from bujian.sync.receive import _write_registration_services
+
+            _write_registration_services(items, resolver)
+    for kind in wire.KINDS:
+        set_deferred(kind, grouped.get(kind.name, []), resolver)
+
+
+def _reset_sequences() -> None:
+    """Django's own fixture loader does this too: after rows came in with their ids,
+    PostgreSQL's sequences must move past them (SQLite needs nothing)."""
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models())
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def visit_day(node_state: NodeState) -> dict[str, Any]:
+    from bujian.visits.models import Participation
+
+    visit = node_state.visit
+    visit.refresh_from_db(fields=["status"])
+    return {
+        "status": visit.status,
+        "attendance": {
+            code: [attendance, late]
+            for code, attendance, late in Participation.objects.filter(visit=visit).values_list(
+                "agency__code", "attendance", "late"
+            )
+        },
+    }
+
+
+def _all_records() -> Iterator[dict[str, Any]]:
+    from bujian.sync.package import registration_services
+
+    for kind in wire.KINDS:
+        rows = list(wire.serialize(kind, kind.model._default_manager.all()))
+        services = (
+            registration_services([u for u, _d in rows]) if kind.name == "registration" else {}
+        )
+        for uuid, data in rows:
+            if kind.name == "registration":
+                data["services"] = services.get(uuid, [])
+            yield {"k": kind.name, "u": uuid, "d": data}
+
+
+def pending() -> list[dict[str, Any]]:
+    """Every record whose content central has not acknowledged, in dependency order."""
+    acked = {
+        (kind, str(uuid)): value
+        for kind, uuid, value in PushedRecord.objects.values_list("kind", "uuid", "digest")
+    }
+    waiting = []
+    for record in _all_records():
+        value = digest(record["d"])
+        if acked.get((record["k"], record["u"])) != value:
+            record["digest"] = value
+            waiting.append(record)
+    return waiting
+
+
+def waiting_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in pending():
+        counts[record["k"]] = counts.get(record["k"], 0) + 1
+    return counts
+
+
+def _acknowledge(records: list[dict[str, Any]]) -> None:
+    PushedRecord.objects.bulk_create(
+        (
+            PushedRecord(kind=r["k"], uuid=r["u"], digest=r.get("digest") or digest(r["d"]))
+            for r in records
+        ),
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["kind", "uuid"],
+        update_fields=["digest"],
+    )
+
+
+def batches(records: list[dict[str, Any]], node_state: NodeState) -> Iterator[list[dict[str, Any]]]:
+    """Cut the waiting records into batches, keeping dependency order."""
+    current: list[dict[str, Any]] = []
+    size = 0
+    for record in records:
+        kind = wire.BY_NAME[record["k"]]
+        if kind.file_field and record["d"].get(kind.file_field):
+            record["f"] = wire.file_content(kind, record["d"])
+        record_size = len(json.dumps(record["d"])) + len(record.get("f", ""))
+        if current and (len(current) >= BATCH_RECORDS or size + record_size > BATCH_BYTES):
+            yield current
+            current, size = [], 0
+        current.append(record)
+        size += record_size
+    if current:
+        yield current
+
+
+def seal(records: list[dict[str, Any]], node_state: NodeState, waiting: int = 0) -> bytes:
+    sequence = NodeState.objects.filter(pk=node_state.pk).values_list("sequence", flat=True)[0] + 1
+    NodeState.objects.filter(pk=node_state.pk).update(sequence=sequence)
+    body = {
+        "node": str(node_state.node_uuid),
+        "batch": str(uuidlib.uuid4()),
+        "sequence": sequence,
+        "created": timezone.now().isoformat(),
+        "visit_day": visit_day(node_state),
+        "waiting": waiting,
+        "records": [
+            {"k": r["k"], "u": r["u"], "d": r["d"], **({"f": r["f"]} if r.get("f") else {})}
+            for r in records
+        ],
+    }
+    return seal_batch(str(node_state.node_uuid), node_state.secret, body)
+
+
+@contextmanager
+def push_lock() -> Iterator[None]:
+    path = Path(settings.VAR_DIR) / "sync-push.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise SyncRefused(
+                "sync.push_running", _("A push is already running on this laptop; wait for it.")
+            ) from error
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def push(*, central_url: str | None = None) -> dict[str, int]:
+    """Send every waiting record to central, batch by batch. Each batch is
+    acknowledged before the next is sent; an error stops the push (and is shown on
+    the panel) with everything acknowledged so far kept."""
+    node_state = state()
+    if node_state is None:
+        raise SyncRefused("sync.not_paired_here", _("This laptop is not paired with a visit."))
+    url = (central_url or node_state.central_url).rstrip("/")
+    if not url:
+        raise SyncRefused(
+            "sync.no_central_url",
+            _("The address of the central server is not set; push through a file instead."),
+        )
+    totals = {"batches": 0, "records": 0, "created": 0, "updated": 0, "conflicts": 0}
+    with push_lock():
+        try:
+            waiting = pending()
+            left = len(waiting)
+            for records in batches(waiting, node_state):
+                left -= len(records)
+                result = send(url, seal(records, node_state, left))
+                _acknowledge(records)
+                totals["batches"] += 1
+                totals["records"] += len(records)
+                for key in ("created", "updated", "conflicts"):
+                    totals[key] += int(result.get(key, 0))
+        except SyncRefused as error:
+            NodeState.objects.filter(pk=node_state.pk).update(
+                last_error=str(error)[:300], last_error_at=timezone.now()
+            )
+            raise
+    NodeState.objects.filter(pk=node_state.pk).update(
+        last_push_at=timezone.now(),
+        last_push_records=totals["records"],
+        last_error="",
+        open_conflicts=node_state.open_conflicts + totals["conflicts"],
+    )
+    return totals
+
+
+def _http_url(url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        raise SyncRefused(
+            "sync.bad_url", _("The central server's address must start with http:// or https://.")
+        )
+    return url
+
+
+def send(url: str, envelope: bytes) -> dict[str, Any]:
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by _http_url
+        f"{_http_url(url)}/sinkron/api/push/",
+        data=envelope,
+        method="POST",
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+    except urllib.error.HTTPError as error:
+        try:
+            detail = json.loads(error.read()).get("detail", "")
+        except ValueError:
+            detail = ""
+        raise SyncRefused(
+            "sync.central_refused",
+            _("Central refused the batch (HTTP %(status)s): %(detail)s")
+            % {"status": error.code, "detail": detail},
+        ) from error
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise SyncRefused(
+            "sync.no_connection",
+            _(
+                "Central cannot be reached (%(reason)s). Nothing is lost: the records wait "
+                "on this laptop and go with the next push."
+            )
+            % {"reason": getattr(error, "reason", error)},
+        ) from error
+
+
+def pull(central_url: str, code: str) -> NodeState:
+    """Pair over the network: send the code, load the package that comes back."""
+    url = _http_url(central_url.rstrip("/"))
+    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by _http_url
+        f"{url}/sinkron/api/pull/",
+        data=json.dumps({"code": code}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            envelope = response.read()
+    except urllib.error.HTTPError as error:
+        try:
+            detail = json.loads(error.read()).get("detail", "")
+        except ValueError:
+            detail = ""
+        raise SyncRefused(
+            "sync.central_refused",
+            _("Central refused the pairing (HTTP %(status)s): %(detail)s")
+            % {"status": error.code, "detail": detail},
+        ) from error
+    except (urllib.error.URLError, OSError) as error:
+        raise SyncRefused(
+            "sync.no_connection",
+            _("Central cannot be reached (%(reason)s).")
+            % {"reason": getattr(error, "reason", error)},
+        ) from error
+    read_header(envelope)
+    return import_package(envelope, code, central_url=url)
+
+
+def export_file() -> bytes:
+    """Every waiting record as sealed batches, one per line: the USB path. Nothing is
+    marked as acknowledged; a later network push sends them again and central finds
+    them unchanged."""
+    node_state = state()
+    if node_state is None:
+        raise SyncRefused("sync.not_paired_here", _("This laptop is not paired with a visit."))
+    lines = [seal(records, node_state) for records in batches(pending(), node_state)]
+    if not lines:
+        lines = [seal([], node_state)]
+    NodeState.objects.filter(pk=node_state.pk).update(last_export_at=timezone.now())
+    return b"\n\n".join(lines) + b"\n"
