@@ -63,8 +63,9 @@ test: $(STAMP) compiled-messages
 # The queue benchmark (bench/README.md): a visit day over HTTP against gunicorn.
 # DB=sqlite or DB=postgres for one database; BENCH_ARGS="--residents 200" and so on.
 DB ?= both
-# Each benchmark writes var/bench/<name>*.json; BENCH=queue (or planner, report, fault) runs one.
-BENCH ?= queue planner report fault
+# Each benchmark writes var/bench/<name>*.json; BENCH=queue (or planner, report, fault,
+# soak) runs one. soak: 10 minutes per database at 10x the expected peak.
+BENCH ?= queue planner report fault soak
 bench: $(STAMP)
 	@for name in $(BENCH); do \
 		if [ -f bench/$${name}_bench.py ]; then \
