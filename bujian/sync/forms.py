@@ -27,7 +27,8 @@ class CodeForm(forms.Form):
 class PairForm(CodeForm):
     central_url = forms.URLField(
         assume_scheme="https",
-        label=_("Address of the central server"), help_text=_("E.g. https://bujian.example.go.id")
+        label=_("Address of the central server"),
+        help_text=_("E.g. https://bujian.example.go.id"),
     )
 
 

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from bujian.records.models import Document
 from bujian.regions.models import Regency, Village
 from bujian.residents.actions import pre_register
 from bujian.residents.tests.factories import ResidentFactory
+from bujian.surveys.actions import current_questionnaire
 from bujian.sync import actions, simulate
 from bujian.sync.models import FieldNode, SyncBatch
 from bujian.visits.models import Visit
@@ -66,7 +66,7 @@ class Node:
     env: dict[str, str]
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
@@ -97,6 +97,7 @@ def hall_visit(
     hall = make_hall(
         regency=regency, village=village, disdukcapil=disdukcapil, samsat=samsat, actor=budi
     )
+    current_questionnaire()  # central always has it; a flushed test database may not
     residents = ResidentFactory.create_batch(12, village=village)
     pre_register(
         visit=hall.visit,
@@ -202,5 +203,3 @@ def test_killed_push_continues_where_it_stopped(
     central = central_counts()
     for kind in ("visit_ticket", "ticket", "service_record", "handover", "aspiration"):
         assert central[kind] == status["records"][kind], kind
-
-

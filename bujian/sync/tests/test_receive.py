@@ -1,0 +1,255 @@
+"""Central's rules for batches, in process: the node is played by batches built here
+with the same wire format a node sends."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from bujian.accounts.models import User
+from bujian.agencies.models import Agency
+from bujian.conftest import client_for
+from bujian.core.errors import DomainError
+from bujian.queueing.tests.test_actions import make_hall
+from bujian.regions.models import Regency, Village
+from bujian.residents.actions import pre_register
+from bujian.residents.models import Registration, Resident
+from bujian.residents.tests.factories import ResidentFactory
+from bujian.sync import actions, wire
+from bujian.sync.crypto import SyncRefused, open_package, seal_batch
+from bujian.sync.models import FieldNode, SyncConflict
+from bujian.sync.receive import receive_batch
+from bujian.visits.models import Visit
+from bujian.visits.tests.factories import VisitFactory
+
+
+@pytest.fixture
+def paired(
+    regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency, budi: User
+) -> tuple[FieldNode, dict[str, Any]]:
+    hall = make_hall(
+        regency=regency, village=village, disdukcapil=disdukcapil, samsat=samsat, actor=budi
+    )
+    ResidentFactory.create_batch(3, village=village)
+    node, code = actions.register_node(visit=hall.visit, name="Laptop", actor=budi)
+    package = open_package(actions.hand_out_package(code=code, actor=budi), code)
+    node.refresh_from_db()
+    return node, package
+
+
+def _batch(node: FieldNode, records: list[dict[str, Any]], **extra: Any) -> bytes:
+    body = {"node": str(node.uuid), "batch": str(uuid.uuid4()), "sequence": 1, "records": records}
+    body.update(extra)
+    return seal_batch(str(node.uuid), node.secret, body)
+
+
+def _pulled(package: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [record for record in package["records"] if record["k"] == kind]
+
+
+def _new_resident(village: Village, nik: str = "1701054101900001") -> dict[str, Any]:
+    return {
+        "k": "resident",
+        "u": str(uuid.uuid4()),
+        "d": {
+            "national_id": nik,
+            "family_card_number": "",
+            "full_name": "Warga Baru",
+            "sex": "P",
+            "birth_date": "1990-01-01",
+            "birth_place": "",
+            "village": village.code,
+            "hamlet": "",
+            "rt": "",
+            "rw": "",
+            "address": "",
+            "phone": "",
+            "phone_consent_at": None,
+            "accepted_warnings": [],
+            "created_by": "budi",
+            "created_at": "2026-12-10T01:00:00+00:00",
+        },
+    }
+
+
+def test_package_holds_the_visit_without_phone_numbers(
+    paired: tuple[FieldNode, dict[str, Any]],
+) -> None:
+    node, package = paired
+    assert node.status == FieldNode.Status.PAIRED
+    residents = _pulled(package, "resident")
+    assert len(residents) == Resident.objects.count()
+    assert all(record["d"]["phone"] == "" for record in residents)
+    assert len(package["codes"]) == 2000
+    models = {obj["model"] for obj in package["reference"]}
+    assert {"visits.visit", "visits.participation", "accounts.user", "agencies.service"} <= models
+
+
+def test_a_new_record_is_taken_once_and_a_replayed_batch_is_a_no_op(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village
+) -> None:
+    node, _package = paired
+    record = _new_resident(village)
+    envelope = _batch(node, [record])
+    first = receive_batch(envelope)
+    assert first["created"] == 1
+    count = Resident.objects.count()
+    assert receive_batch(envelope) == first
+    assert Resident.objects.count() == count
+    # The same record in a new batch (the acknowledgement was lost) changes nothing.
+    resent = receive_batch(_batch(node, [record]))
+    assert (resent["created"], resent["unchanged"]) == (0, 1)
+    assert Resident.objects.count() == count
+
+
+@pytest.mark.parametrize("damage", ["flip", "cut", "other_node", "garbage"])
+def test_a_damaged_or_foreign_batch_is_refused_and_changes_nothing(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village, budi: User, damage: str
+) -> None:
+    node, _package = paired
+    envelope = _batch(node, [_new_resident(village)])
+    if damage == "flip":
+        envelope = envelope[:-20] + bytes([envelope[-20] ^ 1]) + envelope[-19:]
+    elif damage == "cut":
+        envelope = envelope[: len(envelope) // 2]
+    elif damage == "other_node":
+        other = FieldNode.objects.create(visit=node.visit, name="Lain", secret="ab" * 32)
+        envelope = _batch(other, [_new_resident(village)]).replace(
+            str(other.uuid).encode(), str(node.uuid).encode(), 1
+        )
+    else:
+        envelope = b"not a batch at all"
+    count = Resident.objects.count()
+    with pytest.raises(SyncRefused):
+        receive_batch(envelope)
+    assert Resident.objects.count() == count
+
+
+def test_a_record_before_what_it_points_to_is_refused_then_taken_in_order(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village
+) -> None:
+    node, _package = paired
+    resident = _new_resident(village)
+    registration = {
+        "k": "registration",
+        "u": str(uuid.uuid4()),
+        "d": {
+            "visit": node.visit_id,
+            "resident": resident["u"],
+            "source": "walk_in",
+            "notes": "",
+            "registered_by": "budi",
+            "created_at": "2026-12-10T01:00:00+00:00",
+            "services": [],
+        },
+    }
+    registrations = Registration.objects.count()
+    with pytest.raises(SyncRefused) as refused:
+        receive_batch(_batch(node, [registration]))
+    assert refused.value.code == "sync.foreign_record"
+    assert Registration.objects.count() == registrations
+    receive_batch(_batch(node, [resident]))
+    assert receive_batch(_batch(node, [registration]))["created"] == 1
+
+
+def test_a_record_of_another_visit_is_refused(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village, regency: Regency
+) -> None:
+    node, _package = paired
+    other = VisitFactory.create(regency=regency, village=village)
+    resident = _pulled_resident(node)
+    registration = {
+        "k": "registration",
+        "u": str(uuid.uuid4()),
+        "d": {"visit": other.pk, "resident": resident, "source": "walk_in", "services": []},
+    }
+    with pytest.raises(SyncRefused) as refused:
+        receive_batch(_batch(node, [registration]))
+    assert refused.value.code == "sync.other_visit"
+
+
+def _pulled_resident(node: FieldNode) -> str:
+    from bujian.sync.models import SyncRecord
+
+    return str(SyncRecord.objects.filter(node=node, kind="resident").first().uuid)  # type: ignore[union-attr]
+
+
+def test_an_edit_on_both_sides_is_a_conflict_never_silent(
+    paired: tuple[FieldNode, dict[str, Any]], budi: User
+) -> None:
+    node, package = paired
+    record = _pulled(package, "resident")[0]
+    resident = Resident.objects.get(uuid=record["u"])
+    resident.full_name = "Nama Di Pusat"
+    resident.save(update_fields=["full_name"])
+    changed = {**record, "d": {**record["d"], "full_name": "Nama Di Desa", "rt": "007"}}
+    result = receive_batch(_batch(node, [changed]))
+    assert result["conflicts"] == 1
+    resident.refresh_from_db()
+    assert resident.full_name == "Nama Di Pusat"  # central's kept
+    assert resident.rt == "007"  # only the node changed it: taken
+    conflict = SyncConflict.objects.get(node=node)
+    assert (conflict.field, conflict.node_value) == ("full_name", "Nama Di Desa")
+    actions.resolve_conflict(conflict=conflict, take_node=True, actor=budi)
+    resident.refresh_from_db()
+    assert resident.full_name == "Nama Di Desa"
+    with pytest.raises(DomainError):
+        actions.resolve_conflict(conflict=conflict, take_node=False, actor=budi)
+
+
+def test_a_new_resident_with_a_known_nik_becomes_the_same_person(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village, regency: Regency
+) -> None:
+    node, _package = paired
+    other_village = Village.objects.exclude(pk=village.pk).first() or village
+    known = ResidentFactory.create(village=other_village)
+    incoming = _new_resident(village, nik=known.national_id)
+    result = receive_batch(_batch(node, [incoming]))
+    assert result["created"] == 0
+    assert Resident.objects.filter(national_id=known.national_id).count() == 1
+    assert SyncConflict.objects.filter(
+        node=node, kind=SyncConflict.Kind.SAME_PERSON, record_uuid=known.uuid
+    ).exists()
+
+
+def test_central_holds_the_visit_while_a_node_runs_it(
+    paired: tuple[FieldNode, dict[str, Any]], budi: User
+) -> None:
+    node, _package = paired
+    resident = Resident.objects.filter(registrations__isnull=True).first()
+    assert resident is not None
+    with pytest.raises(DomainError) as refused:
+        pre_register(
+            visit=node.visit,
+            resident=resident,
+            services=[],
+            documents_present={},
+            actor=budi,
+            today=node.visit.start_date,
+        )
+    assert refused.value.code == "sync.visit_on_field_node"
+    actions.release_node(node=node, actor=budi)
+    Visit.objects.filter(pk=node.visit_id).update(status=Visit.Status.ONGOING)
+
+
+def test_push_endpoint_refuses_an_oversized_batch(paired: tuple[FieldNode, Any]) -> None:
+    client = client_for(User.objects.get(username="budi"))
+    response = client.post(
+        "/sinkron/api/push/",
+        data=b"x",
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(65 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "64 MB" in response.json()["detail"]
+
+
+def test_wire_kinds_are_in_dependency_order() -> None:
+    seen: set[str] = set()
+    for kind in wire.KINDS:
+        for name, style in kind.refs.items():
+            if style[0] == wire.UUID and name not in kind.deferred:
+                assert style[1] in seen or style[1] == kind.name, (kind.name, name)
+        seen.add(kind.name)
