@@ -16,7 +16,7 @@ PORT ?= 8000
 TEST_PROCESSES ?= 2
 HOST ?= 127.0.0.1
 
-.PHONY: help run test lint messages clean compiled-messages bench
+.PHONY: help run node node-reset test lint messages clean compiled-messages bench
 
 help:
 	@echo "make run       set up (first time), migrate, load demo data on a new database,"
@@ -42,6 +42,26 @@ compiled-messages: $(STAMP)
 	@if command -v msgfmt >/dev/null 2>&1; then \
 		$(MANAGE) compilemessages -v0 $(I18N_IGNORE); \
 	fi
+
+# A field node (docs/panduan/perangkat-lapangan.md): the same app on its own SQLite file,
+# listening on the hotspot, with a pusher that sends waiting records every 5 minutes.
+NODE_ENV := BUJIAN_FIELD_NODE=true BUJIAN_SQLITE_PATH=var/node.sqlite3
+
+node: $(STAMP) compiled-messages | var
+	$(NODE_ENV) $(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput -v0
+	@echo
+	@echo "Field node at http://0.0.0.0:$(PORT)/ ; pair it at http://127.0.0.1:$(PORT)/sinkron/"
+	@echo
+	$(NODE_ENV) $(MANAGE) db_worker & worker=$$!; \
+	$(NODE_ENV) $(MANAGE) node_push --every 300 & pusher=$$!; \
+	trap 'kill $$worker $$pusher 2>/dev/null' EXIT INT TERM; \
+	$(NODE_ENV) $(BIN)/gunicorn bujian.wsgi --bind 0.0.0.0:$(PORT) --workers 2 --threads 4
+
+# An empty node database for the next visit; refuses while records still wait.
+node-reset: $(STAMP)
+	@$(NODE_ENV) $(MANAGE) node_status --json | $(BIN)/python -c "import json,sys; r=json.load(sys.stdin); sys.exit('Records still wait: push them first.' if r['waiting'] else 0)"
+	rm -f var/node.sqlite3 var/node.sqlite3-wal var/node.sqlite3-shm
 
 run: $(STAMP) compiled-messages | var
 	$(MANAGE) migrate --noinput
