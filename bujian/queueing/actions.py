@@ -22,11 +22,12 @@ wait there, that ticket is kept instead of a second one.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,7 @@ from bujian.accounts.models import User
 from bujian.agencies.models import Service
 from bujian.core.audit import record_audit
 from bujian.core.errors import DomainError
+from bujian.queueing import sql
 from bujian.queueing.board import bump_board
 from bujian.queueing.models import IN_PROGRESS, Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput, record_outcomes
@@ -144,14 +146,29 @@ def waiting_count(booth: Booth) -> int:
     ).count()
 
 
+_BOOTH = sql.Columns(Booth, "b")
+_PARTICIPATION = sql.Columns(Participation, "p")
+
+
 def booths_for_agencies(visit: Visit, agency_ids: Iterable[int]) -> dict[int, Booth]:
-    """The open booth of each agency (the first by prefix when it has several), in one
-    query."""
+    """The open booth of each agency (the first by prefix when it has several), with
+    its participation, in one query."""
+    ids = list(agency_ids)
     booths: dict[int, Booth] = {}
-    rows = Booth.objects.filter(
-        visit=visit, participation__agency_id__in=list(agency_ids), is_open=True
-    ).select_related("participation")
-    for booth in sorted(rows, key=lambda booth: booth.prefix):
+    if not ids:
+        return booths
+    rows = sql.fetch(
+        f"SELECT {_BOOTH.sql}, {_PARTICIPATION.sql} FROM {sql.table(Booth)} b "  # noqa: S608 -- names from the models, values as parameters
+        f"JOIN {sql.table(Participation)} p ON p.id = b.{sql.column(Booth, 'participation')} "
+        f"WHERE b.{sql.column(Booth, 'visit')} = %s AND b.{sql.column(Booth, 'is_open')} = %s "
+        f"AND p.{sql.column(Participation, 'agency')} IN ({sql.in_list(ids)}) "
+        f"ORDER BY b.{sql.column(Booth, 'prefix')}",
+        [visit.pk, True, *ids],
+    )
+    for row in rows:
+        booth = _BOOTH.build(row)
+        booth.participation = _PARTICIPATION.build(row, len(_BOOTH))
+        booth.visit = visit
         booths.setdefault(booth.participation.agency_id, booth)
     return booths
 
@@ -163,15 +180,15 @@ def _take_number(booth: Booth, day: dt.date) -> int:
     """Next number at the booth for the day: 1 on a new day. One UPDATE … RETURNING
     (SQLite 3.35+ and PostgreSQL): the counter moves and is read in one statement, under
     the row's write lock, so two desks never read the same number."""
-    table = connection.ops.quote_name(Booth._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET last_number = CASE WHEN counter_day = %s "  # noqa: S608 -- table name from the model, values as parameters
-            "THEN last_number + 1 ELSE 1 END, counter_day = %s WHERE id = %s "
-            "RETURNING last_number",
-            [day, day, booth.pk],
-        )
-        row = cursor.fetchone()
+    counter_day = sql.column(Booth, "counter_day")
+    last_number = sql.column(Booth, "last_number")
+    day_value = sql.param(Booth, "counter_day", day)
+    row = sql.fetch_one(
+        f"UPDATE {sql.table(Booth)} SET {last_number} = CASE WHEN {counter_day} = %s "  # noqa: S608 -- names from the model, values as parameters
+        f"THEN {last_number} + 1 ELSE 1 END, {counter_day} = %s WHERE id = %s "
+        f"RETURNING {last_number}",
+        [day_value, day_value, booth.pk],
+    )
     if row is None:
         raise Booth.DoesNotExist(f"booth {booth.pk}")
     booth.last_number, booth.counter_day = int(row[0]), day
@@ -219,37 +236,47 @@ def issue_visit_ticket(
                 % {"agency": wanted[0].agency, "service": wanted[0]},
             )
     moment = now or timezone.now()
-    visit_ticket, created = VisitTicket.objects.get_or_create(
-        visit=visit,
-        resident=resident,
-        defaults={"registration": registration, "issued_by": issued_by},
+    # One INSERT that leaves an existing visit ticket alone (the unique (visit,
+    # resident) constraint decides between two desks), then a read only if it did.
+    visit_ticket = VisitTicket(
+        visit=visit, resident=resident, registration=registration, issued_by=issued_by
     )
+    created = sql.insert(visit_ticket, unless_exists=("visit", "resident"))
+    if not created:
+        visit_ticket = VisitTicket.objects.get(visit=visit, resident=resident)
     # Already loaded: the audit line names them without fetching them again.
     visit_ticket.visit, visit_ticket.resident = visit, resident
-    already = set(
-        Ticket.objects.filter(visit_ticket=visit_ticket, day=today, status__in=ACTIVE).values_list(
-            "booth_id", flat=True
-        )
-    )
+    already: set[int] = set()
+    if not created:  # a new visit ticket has no booth tickets yet
+        already = {
+            row[0]
+            for row in sql.fetch(
+                f"SELECT {sql.column(Ticket, 'booth')} FROM {sql.table(Ticket)} "  # noqa: S608 -- names from the model, values as parameters
+                f"WHERE {sql.column(Ticket, 'visit_ticket')} = %s "
+                f"AND {sql.column(Ticket, 'day')} = %s "
+                f"AND {sql.column(Ticket, 'status')} IN ({sql.in_list(ACTIVE)})",
+                [visit_ticket.pk, sql.param(Ticket, "day", today), *ACTIVE],
+            )
+        }
     issued = []
+    links: list[tuple[object, object]] = []
     # Booth counters are locked in one order (by id), so two desks issuing for
     # overlapping booths cannot deadlock on PostgreSQL.
     for agency_id, booth in sorted(booths.items(), key=lambda item: item[1].pk):
         if booth.pk in already:
             continue
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             visit_ticket=visit_ticket,
             booth=booth,
             day=today,
             number=_take_number(booth, today),
             queued_at=moment,
         )
-        # A new ticket has no services yet: insert them without .set()'s read.
-        Ticket.services.through.objects.bulk_create(
-            Ticket.services.through(ticket=ticket, service=service)
-            for service in by_agency[agency_id]
-        )
+        sql.insert(ticket)
+        links.extend((ticket.pk, service.pk) for service in by_agency[agency_id])
         issued.append(ticket)
+    # A new ticket has no services yet: one INSERT for all of them.
+    sql.insert_pairs(Ticket.services.through, "ticket", "service", links)
     if not issued and not created:
         raise DomainError(
             "queueing.already_queued",
@@ -295,18 +322,81 @@ def callable_tickets(booth: Booth, now: dt.datetime) -> QuerySet[Ticket]:
     )
 
 
-def _claim_resident(ticket: Ticket) -> bool:
+_TICKET = sql.Columns(Ticket)
+
+
+@functools.cache
+def _callable_sql() -> str:
+    t, vt = sql.table(Ticket), sql.table(VisitTicket)
+    visit_ticket = sql.column(Ticket, "visit_ticket")
+    status, return_at = sql.column(Ticket, "status"), sql.column(Ticket, "return_at")
     return (
-        VisitTicket.objects.filter(pk=ticket.visit_ticket_id, busy_with__isnull=True).update(
-            busy_with=ticket, updated_at=timezone.now()
+        f"SELECT t.id, t.{visit_ticket} FROM {t} t "  # noqa: S608 -- names from the models, values as parameters
+        f"WHERE t.{sql.column(Ticket, 'booth')} = %s AND t.{sql.column(Ticket, 'day')} = %s "
+        f"AND (t.{status} = %s OR (t.{status} = %s AND t.{return_at} <= %s)) "
+        # NOT EXISTS, not a join on busy_with IS NULL: SQLite would take the unique
+        # index on busy_with for that test and scan every idle resident of the visit.
+        f"AND NOT EXISTS (SELECT 1 FROM {vt} vt WHERE vt.id = t.{visit_ticket} "
+        f"AND vt.{sql.column(VisitTicket, 'busy_with')} IS NOT NULL) "
+        f"ORDER BY t.{sql.column(Ticket, 'queued_at')}, t.id LIMIT %s"
+    )
+
+
+def _callable(booth: Booth, moment: dt.datetime, limit: int = 20) -> list[tuple[int, int]]:
+    """``callable_tickets`` as (ticket id, visit ticket id) pairs, oldest first, in one
+    hand-written query (the booth's busiest read)."""
+    today = local_today(booth.visit.regency, moment)
+    return [
+        (int(row[0]), int(row[1]))
+        for row in sql.fetch(
+            _callable_sql(),
+            [
+                booth.pk,
+                sql.param(Ticket, "day", today),
+                Ticket.Status.WAITING,
+                Ticket.Status.SKIPPED,
+                sql.param(Ticket, "return_at", moment),
+                limit,
+            ],
+        )
+    ]
+
+
+def _claim_resident(ticket_id: int, visit_ticket_id: int) -> bool:
+    busy_with = sql.column(VisitTicket, "busy_with")
+    return (
+        sql.execute(
+            f"UPDATE {sql.table(VisitTicket)} SET {busy_with} = %s, "  # noqa: S608 -- names from the model, values as parameters
+            f"{sql.column(VisitTicket, 'updated_at')} = %s WHERE id = %s AND {busy_with} IS NULL",
+            [ticket_id, sql.param(VisitTicket, "updated_at", timezone.now()), visit_ticket_id],
         )
         == 1
     )
 
 
 def _release_resident(ticket: Ticket) -> None:
-    VisitTicket.objects.filter(pk=ticket.visit_ticket_id, busy_with=ticket).update(
-        busy_with=None, updated_at=timezone.now()
+    _release(ticket.pk, ticket.visit_ticket_id)
+
+
+def _release(ticket_id: int, visit_ticket_id: int) -> None:
+    busy_with = sql.column(VisitTicket, "busy_with")
+    sql.execute(
+        f"UPDATE {sql.table(VisitTicket)} SET {busy_with} = NULL, "  # noqa: S608 -- names from the model, values as parameters
+        f"{sql.column(VisitTicket, 'updated_at')} = %s WHERE id = %s AND {busy_with} = %s",
+        [sql.param(VisitTicket, "updated_at", timezone.now()), visit_ticket_id, ticket_id],
+    )
+
+
+@functools.cache
+def _claim_ticket_sql() -> str:
+    status, return_at = sql.column(Ticket, "status"), sql.column(Ticket, "return_at")
+    call_count = sql.column(Ticket, "call_count")
+    return (
+        f"UPDATE {sql.table(Ticket)} SET {status} = %s, {sql.column(Ticket, 'called_at')} = %s, "  # noqa: S608 -- names from the model, values as parameters
+        f"{sql.column(Ticket, 'called_by')} = %s, {call_count} = {call_count} + 1, "
+        f"{sql.column(Ticket, 'updated_at')} = %s "
+        f"WHERE id = %s AND ({status} = %s OR ({status} = %s AND {return_at} <= %s)) "
+        f"RETURNING {_TICKET.sql}"
     )
 
 
@@ -331,18 +421,23 @@ def call_next(
 ) -> Ticket | None:
     """Call the oldest callable ticket at the booth; None when nobody is waiting.
 
-    When nobody can be called the answer comes from a plain read, without taking the
-    write lock (on SQLite a BEGIN IMMEDIATE would queue behind every other writer just
-    to find an empty queue). A ticket arriving just after that read is called on the
-    next press; the claim itself is always decided inside the transaction."""
+    The callable tickets are read first, without taking the write lock (on SQLite a
+    BEGIN IMMEDIATE would queue behind every other writer just to find an empty
+    queue), and the claims then try them in that order inside the transaction. A
+    ticket arriving just after that read is called on the next press; the claims are
+    conditional UPDATEs, so what was read can be stale but never wins twice."""
     moment = now or timezone.now()
+    candidates = None
     if not unless_busy and not transaction.get_connection().in_atomic_block:
         _require_service_day(booth.visit, moment)
-        if not callable_tickets(booth, moment).exists():
+        candidates = _callable(booth, moment)
+        if not candidates:
             if not booth.is_open:
                 raise DomainError("queueing.booth_closed", _("This booth is closed."))
             return None
-    return _call_next_locked(booth=booth, actor=actor, now=now, unless_busy=unless_busy)
+    return _call_next_locked(
+        booth=booth, actor=actor, now=now, unless_busy=unless_busy, candidates=candidates
+    )
 
 
 @transaction.atomic
@@ -352,6 +447,7 @@ def _call_next_locked(
     actor: User,
     now: dt.datetime | None,
     unless_busy: bool,
+    candidates: list[tuple[int, int]] | None = None,
 ) -> Ticket | None:
     """The claim of ``call_next``, in one transaction.
 
@@ -359,7 +455,10 @@ def _call_next_locked(
     has a called or served ticket at this booth, so a double click calls one resident,
     not two. The actor's row is locked first (PostgreSQL; on SQLite the IMMEDIATE
     transaction already runs callers one at a time), so two requests of one operator
-    cannot both pass that check."""
+    cannot both pass that check.
+
+    ``candidates`` (read just before the transaction) are tried first; when every one
+    of them was taken meanwhile, the callable tickets are read again here."""
     moment = now or timezone.now()
     _require_service_day(booth.visit, moment)
     if not booth.is_open:
@@ -373,30 +472,62 @@ def _call_next_locked(
                 _("Finish, skip or hold ticket %(ticket)s before calling the next one.")
                 % {"ticket": current.label},
             )
-    for candidate in list(callable_tickets(booth, moment)[:20]):
-        if not _claim_resident(candidate):
-            continue  # called at another booth meanwhile
-        # Stamped after the claim, which may have waited for another booth's row lock.
-        called_at = now or timezone.now()
-        changed = Ticket.objects.filter(_returned(moment), pk=candidate.pk).update(
-            status=Ticket.Status.CALLED,
-            called_at=called_at,
-            called_by=actor,
-            call_count=F("call_count") + 1,
-            updated_at=called_at,
-        )
-        if changed != 1:
-            _release_resident(candidate)  # another operator of this booth was faster
-            continue
-        # What the UPDATE wrote, without reading the row again.
-        candidate.status, candidate.called_at = Ticket.Status.CALLED, called_at
-        candidate.called_by, candidate.updated_at = actor, called_at
-        candidate.call_count += 1
-        candidate.booth = booth
-        record_audit(actor=actor, action="queueing.ticket.called", target=candidate)
-        bump_board(booth.visit_id)
-        return candidate
+    tried: set[int] = set()
+    for batch in (candidates, None):
+        if batch is None:
+            batch = [c for c in _callable(booth, moment) if c[0] not in tried]
+        for ticket_id, visit_ticket_id in batch:
+            tried.add(ticket_id)
+            called = _claim(booth, actor, ticket_id, visit_ticket_id, moment, now)
+            if called is not None:
+                return called
+        if candidates is None:
+            break  # the read above was already inside the transaction
     return None
+
+
+def _claim(
+    booth: Booth,
+    actor: User,
+    ticket_id: int,
+    visit_ticket_id: int,
+    moment: dt.datetime,
+    now: dt.datetime | None,
+) -> Ticket | None:
+    """Resident first (busy_with IS NULL), then the ticket (still callable)."""
+    if not _claim_resident(ticket_id, visit_ticket_id):
+        return None  # called at another booth meanwhile
+    # Stamped after the claim, which may have waited for another booth's row lock.
+    called_at = now or timezone.now()
+    stamp = sql.param(Ticket, "called_at", called_at)
+    row = sql.fetch_one(
+        _claim_ticket_sql(),
+        [
+            Ticket.Status.CALLED,
+            stamp,
+            actor.pk,
+            stamp,
+            ticket_id,
+            Ticket.Status.WAITING,
+            Ticket.Status.SKIPPED,
+            sql.param(Ticket, "return_at", moment),
+        ],
+    )
+    if row is None:
+        _release(ticket_id, visit_ticket_id)  # another operator of this booth was faster
+        return None
+    ticket = _TICKET.build(row)  # what the UPDATE wrote, without reading the row again
+    ticket.booth = booth
+    record_audit(actor=actor, action="queueing.ticket.called", target=ticket)
+    bump_board(booth.visit_id)
+    return ticket
+
+
+class _Increment:
+    """``_move(call_count=INCREMENT)``: the column plus one, in the UPDATE itself."""
+
+
+INCREMENT = _Increment()
 
 
 def _move(
@@ -408,11 +539,27 @@ def _move(
     release: bool = False,
     **values: object,
 ) -> Ticket:
+    """One conditional UPDATE of the ticket (only from the ``allowed`` statuses),
+    hand-written: this is every step of a ticket, finishing included."""
     stamp = timezone.now()
-    changed = Ticket.objects.filter(pk=ticket.pk, status__in=list(allowed)).update(
-        updated_at=stamp, **values
+    sets = [f"{sql.column(Ticket, 'updated_at')} = %s"]
+    params: list[object] = [sql.param(Ticket, "updated_at", stamp)]
+    incremented = []
+    for name, value in values.items():
+        col = sql.column(Ticket, name)
+        if value is INCREMENT:
+            sets.append(f"{col} = {col} + 1")
+            incremented.append(name)
+        else:
+            sets.append(f"{col} = %s")
+            params.append(sql.param(Ticket, name, value))
+    returning = ", ".join(sql.column(Ticket, name) for name in incremented) or "id"
+    row = sql.fetch_one(
+        f"UPDATE {sql.table(Ticket)} SET {', '.join(sets)} WHERE id = %s "  # noqa: S608 -- names from the model, values as parameters
+        f"AND {sql.column(Ticket, 'status')} IN ({sql.in_list(allowed)}) RETURNING {returning}",
+        [*params, ticket.pk, *allowed],
     )
-    if changed != 1:
+    if row is None:
         ticket.refresh_from_db(fields=["status"])
         raise DomainError(
             "queueing.bad_transition",
@@ -421,15 +568,13 @@ def _move(
         )
     if release:
         _release_resident(ticket)
-    # What the UPDATE wrote: plain values in memory, computed ones read back; the
-    # booth, visit and resident already loaded stay.
-    computed = [name for name, value in values.items() if hasattr(value, "resolve_expression")]
+    # What the UPDATE wrote, in memory; the booth, visit and resident already loaded stay.
     for name, value in values.items():
-        if name not in computed:
+        if value is not INCREMENT:
             setattr(ticket, name, value)
+    for name, value in zip(incremented, row, strict=False):
+        setattr(ticket, name, value)
     ticket.updated_at = stamp
-    if computed:
-        ticket.refresh_from_db(fields=computed)
     record_audit(actor=actor, action=action, target=ticket)
     bump_board(ticket.booth.visit_id)
     return ticket
@@ -459,7 +604,7 @@ def recall(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Ti
         actor=actor,
         action="queueing.ticket.recalled",
         called_at=now or timezone.now(),
-        call_count=F("call_count") + 1,
+        call_count=INCREMENT,
     )
 
 
@@ -486,7 +631,7 @@ def skip(*, ticket: Ticket, actor: User, now: dt.datetime | None = None) -> Tick
         action="queueing.ticket.skipped",
         release=True,
         status=Ticket.Status.SKIPPED,
-        skip_count=F("skip_count") + 1,
+        skip_count=INCREMENT,
         return_at=moment + dt.timedelta(minutes=SKIP_RETURN_MINUTES),
     )
 
