@@ -90,7 +90,7 @@ def apply_batch(
             if not SyncBatch.objects.filter(node=node, uuid=batch_uuid).exists():
                 raise
     batch = SyncBatch.objects.get(node=node, uuid=batch_uuid)
-    return batch.result()
+    return {**batch.result(), "replayed": True}
 
 
 @transaction.atomic
@@ -104,8 +104,8 @@ def _apply(
     via_file: bool,
 ) -> dict[str, Any]:
     done = SyncBatch.objects.filter(node=node, uuid=batch_uuid).first()
-    if done is not None:
-        return done.result()
+    if done is not None:  # a replay: the answer it had, and nothing written
+        return {**done.result(), "replayed": True}
     grouped: dict[str, list[Incoming]] = defaultdict(list)
     for record in records:
         if (
@@ -553,6 +553,7 @@ def receive_file(data: bytes) -> dict[str, Any]:
         raise SyncRefused("sync.mixed_file", _("The file holds batches of several field nodes."))
     totals = {
         "batches": 0,
+        "replayed": 0,
         "records": 0,
         "created": 0,
         "updated": 0,
@@ -563,6 +564,9 @@ def receive_file(data: bytes) -> dict[str, Any]:
         for node, body, size in opened:
             result = apply_batch(node, body, size=size, via_file=True)
             totals["batches"] += 1
+            if result.get("replayed"):
+                totals["replayed"] += 1
+                continue
             for key in ("records", "created", "updated", "unchanged", "conflicts"):
                 totals[key] += int(result.get(key, 0))
     return totals

@@ -6,8 +6,12 @@ answers are recorded. Used by the sync tests, the fault script and the benchmark
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from bujian.accounts.models import User
 from bujian.agencies.models import Service
@@ -143,6 +147,7 @@ def simulate_day(*, residents: int = 40, walk_ins: int = 5, seed: int = 7) -> di
         )
         handed += 1
     for number in range(max(1, len(people) // 10)):
+        photos = [_photo(f"jalan-{number + 1}.png")] if number == 0 else []
         submit_aspiration(
             regency=visit.regency,
             channel=Aspiration.Channel.DIALOGUE,
@@ -152,10 +157,41 @@ def simulate_day(*, residents: int = 40, walk_ins: int = 5, seed: int = 7) -> di
             visit=visit,
             village=visit.village,
             raised_by="Kepala dusun",
+            photos=photos,
             actor=admin,
             now=at,
         )
     return {"residents": len(people), "served": served, "handed_over": handed}
+
+
+def _photo(name: str) -> SimpleUploadedFile:
+    """A small real PNG, as a phone would send (the upload check reads its content)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 40)).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def report_numbers(visit_id: int) -> dict[str, Any]:
+    """The laporan pelaksanaan's numbers (no names, no ids that differ between
+    machines): what central must show for the visit after the sync, as the node did."""
+    from bujian.evaluation.api import _agency
+    from bujian.evaluation.reports import visit_report
+
+    report = visit_report(visit_id)
+    return {
+        "attendance": [report.invited, report.present, report.absent, report.late],
+        "served": report.residents.served,
+        "by_sex": [(c.key, c.count) for c in report.residents.by_sex],
+        "by_age": [(c.key, c.count) for c in report.residents.by_age],
+        "agencies": sorted((_agency(row) for row in report.agencies), key=lambda r: r["code"]),
+        "total": _agency(report.total, code=""),
+        "documents": [
+            report.documents_issued,
+            report.documents_handed_over,
+            report.documents_handed_over_at_visit,
+        ],
+        "aspirations": report.aspirations,
+    }
 
 
 def counts() -> dict[str, Any]:

@@ -8,6 +8,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,7 +47,7 @@ def panel(request: HttpRequest) -> HttpResponse:
     if _is_node():
         return _node_panel(request)
     if not request.user.is_authenticated:
-        return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     return _central_panel(request)
 
 
@@ -215,7 +216,7 @@ def _node_panel(request: HttpRequest) -> HttpResponse:
             request, "sync/node_pair.html", {"pair_form": pair_form, "file_form": file_form}
         )
     if not request.user.is_authenticated:
-        return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     require_program_admin(_user(request))
     counts = node.waiting_counts()
     return render(

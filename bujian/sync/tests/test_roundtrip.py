@@ -150,6 +150,17 @@ def test_pull_day_push_gives_central_exactly_the_nodes_records(
     hall_visit.refresh_from_db()
     assert hall_visit.participations.filter(attendance="present").count() == 3
 
+    # The visit's report on central says what the node's said.
+    assert (
+        json.loads(json.dumps(simulate.report_numbers(hall_visit.pk), default=str))
+        == after["report"]
+    )
+    from bujian.aspirations.models import Attachment
+
+    photo = Attachment.objects.get()  # the photo travelled inside the batch, byte for byte
+    on_node = Path(field_node.env["BUJIAN_VAR_DIR"]) / "media" / photo.file.name
+    assert photo.file.read() == on_node.read_bytes()
+
     # A second push sends nothing; a replayed batch changes nothing.
     batches = SyncBatch.objects.count()
     field_node.run("node_push")
@@ -174,7 +185,7 @@ def test_push_file_is_taken_whole_and_again_changes_nothing(
     counts = central_counts()
     assert counts["ticket"] == field_node.status()["records"]["ticket"]
     again = receive_file(push_file.read_bytes())
-    assert again["created"] == 0
+    assert again["created"] == 0 and again["replayed"] == again["batches"] > 0
     assert central_counts() == counts
 
 

@@ -24,5 +24,6 @@ class Command(BaseCommand):
             if state and state.last_push_at
             else None,
             "last_error": state.last_error if state else "",
+            "report": simulate.report_numbers(state.visit_id) if state else None,
         }
-        self.stdout.write(json.dumps(report, indent=None if options["json"] else 2))
+        self.stdout.write(json.dumps(report, indent=None if options["json"] else 2, default=str))
