@@ -135,3 +135,13 @@ def test_an_unpaired_node_offers_pairing_only_on_the_laptop_itself(db: None) -> 
         follow=True,
     )
     assert "bukan berkas atau kiriman sinkronisasi" in response.content.decode()
+
+
+def test_sync_health_command_flags_a_node_with_an_error(visit: Visit, budi: User) -> None:
+    from django.core.management import CommandError, call_command
+
+    node, _package = _paired(visit, budi)
+    call_command("sync_health")  # healthy: no exception
+    FieldNode.objects.filter(pk=node.pk).update(last_error="Tanda tangan tidak cocok")
+    with pytest.raises(CommandError, match="1 field node"):
+        call_command("sync_health")
