@@ -74,13 +74,14 @@ def import_package(envelope: bytes, code: str, *, central_url: str = "") -> Node
             secret=body["secret"],
             pulled_at=timezone.now(),
         )
+        # What came in the package is what central has: nothing of it waits. (The
+        # audit entry of the loading comes after: it is the node's own, and is pushed.)
+        _acknowledge(list(_all_records()))
         record_audit(
             actor=None,
             action="sync.node.package_loaded",
             data={"records": len(body["records"]), "node": body["node"]},
         )
-        # What came in the package is what central has: nothing of it waits.
-        _acknowledge(list(_all_records()))
     _reset_sequences()
     return node_state
 

@@ -90,6 +90,11 @@ def field_node(migrated_node_db: Path, tmp_path: Path) -> Node:
     return Node(_env(db, tmp_path / "var"))
 
 
+@pytest.fixture(autouse=True)
+def _central_media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "central-media"
+
+
 @pytest.fixture
 def hall_visit(
     regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency, budi: User
@@ -159,7 +164,8 @@ def test_pull_day_push_gives_central_exactly_the_nodes_records(
 
     photo = Attachment.objects.get()  # the photo travelled inside the batch, byte for byte
     on_node = Path(field_node.env["BUJIAN_VAR_DIR"]) / "media" / photo.file.name
-    assert photo.file.read() == on_node.read_bytes()
+    with photo.file.open("rb") as handle:
+        assert handle.read() == on_node.read_bytes()
 
     # A second push sends nothing; a replayed batch changes nothing.
     batches = SyncBatch.objects.count()
