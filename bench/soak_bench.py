@@ -166,7 +166,7 @@ class SoakConfig:
     warmup_seconds: float
     sample_seconds: float = 5.0
     desks: int = 4
-    phone_workers: int = 16
+    phone_workers: int = 48  # enough that a slow answer delays few phones
     booth_busy_share: float = 0.8  # the booths' mean service time keeps them this busy
     idle_seconds: float = 2.0  # a booth with nobody waiting asks again after this
     seed: int = 2026
@@ -943,7 +943,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--phone-share", type=float, default=defaults.phone_share)
     parser.add_argument("--stay-minutes", type=float, default=defaults.stay_minutes)
     parser.add_argument("--desks", type=int, default=4)
-    parser.add_argument("--phone-workers", type=int, default=16)
+    parser.add_argument("--phone-workers", type=int, default=48)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--seed", type=int, default=2026)
