@@ -122,8 +122,10 @@ def _format_issues(value: str, code: str, what: str) -> list[NikIssue]:
     """Errors of the 16-digit form; ``code`` is "nik" or "kk", ``what`` its label."""
     if not value:
         return [NikIssue(f"{code}.empty", _("Write the %(what)s.") % {"what": what})]
-    if not value.isdigit():
-        wrong = "".join(sorted({c for c in value if not c.isdigit()}))
+    # Only 0–9: str.isdigit() also takes Arabic-Indic, fullwidth and superscript
+    # digits, which int() reads differently or not at all.
+    if not (value.isascii() and value.isdigit()):
+        wrong = "".join(sorted({c for c in value if not (c.isascii() and c.isdigit())}))
         return [
             NikIssue(
                 f"{code}.not_digits",
@@ -271,7 +273,7 @@ def check_nik(
 def nik_birth_date(nik: str, *, today: dt.date | None = None) -> dt.date | None:
     """The birth date a NIK encodes, or None when its date part is not valid."""
     value = (nik or "").strip()
-    if len(value) != NIK_LENGTH or not value.isdigit():
+    if len(value) != NIK_LENGTH or not (value.isascii() and value.isdigit()):
         return None
     day_value, month, yy = int(value[6:8]), int(value[8:10]), int(value[10:12])
     day = day_value - FEMALE_DAY_OFFSET if day_value > FEMALE_DAY_OFFSET else day_value
@@ -285,7 +287,7 @@ def nik_sex(nik: str) -> str | None:
     """``"P"`` when the day digits carry the +40 of women, ``"L"`` otherwise; None for
     a value that is not 16 digits or whose day is out of range."""
     value = (nik or "").strip()
-    if len(value) != NIK_LENGTH or not value.isdigit():
+    if len(value) != NIK_LENGTH or not (value.isascii() and value.isdigit()):
         return None
     day_value = int(value[6:8])
     if 41 <= day_value <= 71:
