@@ -99,7 +99,7 @@ def _fee(raw: str) -> dict[str, Any]:
     raw = raw.strip()
     if raw in {"", "0"}:
         return {"fee_kind": Service.FeeKind.FREE, "fee_amount": None, "fee_note": ""}
-    if raw.isdigit():
+    if raw.isdecimal():
         return {"fee_kind": Service.FeeKind.FIXED, "fee_amount": int(raw), "fee_note": ""}
     return {"fee_kind": Service.FeeKind.NOTE, "fee_amount": None, "fee_note": format_fee_note(raw)}
 

@@ -78,7 +78,7 @@ def submit(request: HttpRequest) -> HttpResponse:
     (``?kunjungan=<id>`` names the visit)."""
     visit: Visit | None = None
     visit_id = request.GET.get("kunjungan", "")
-    if visit_id.isdigit():
+    if visit_id.isdecimal():
         visit = (
             Visit.objects.public().select_related("regency", "village").filter(pk=visit_id).first()
         )
@@ -358,7 +358,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
         villages = villages.filter(pk=user.village_id)
     initial: dict[str, Any] = {}
     visit_id = request.GET.get("kunjungan", "")
-    if visit_id.isdigit():
+    if visit_id.isdecimal():
         visit = get_visit_for_staff(user, int(visit_id))
         initial = {"visit": visit.pk, "village": visit.village_id}
     form = StaffAspirationForm(

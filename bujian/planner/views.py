@@ -182,7 +182,7 @@ def villages(request: HttpRequest) -> HttpResponse:
     needs = village_needs(regency, local_today(regency))
     districts = list(District.objects.filter(regency=regency).order_by("code"))
     chosen = request.GET.get("kecamatan", "")
-    if chosen.isdigit():
+    if chosen.isdecimal():
         needs = [n for n in needs if n.village.district_id == int(chosen)]
     needs.sort(key=lambda n: -n.weight)
     return render(

@@ -169,7 +169,7 @@ def _panel_context(
 
 def _wanted(request: HttpRequest) -> int | None:
     raw = request.GET.get("tiket", "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdecimal() else None
 
 
 @login_required

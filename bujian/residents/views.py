@@ -53,7 +53,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 def _visit_from_query(request: HttpRequest, user: User) -> Visit | None:
     """``?kunjungan=<pk>``: the visit a new resident is being registered for."""
     raw = request.GET.get("kunjungan") or request.POST.get("kunjungan") or ""
-    if not raw.isdigit():
+    if not raw.isdecimal():
         return None
     return queries.get_visit_for_registration(user, int(raw), for_change=True)
 

@@ -162,7 +162,7 @@ class PaperEntryForm(SurveyForm):
                 prefix = "".join(ch for ch in label if ch.isalpha())
                 number = label[len(prefix) :]
             ticket = None
-            if prefix and number.isdigit():
+            if prefix and number.isdecimal():
                 ticket = (
                     Ticket.objects.filter(
                         booth__visit=self.visit, booth__prefix=prefix, number=int(number), day=day

@@ -196,7 +196,7 @@ def find_kiosk_ticket(visit: Visit, text: str, today: dt.date) -> VisitTicket | 
     compact = "".join(ch for ch in text.upper() if ch.isalnum())
     prefix = "".join(ch for ch in compact if ch.isalpha())
     digits = compact[len(prefix) :]
-    if not prefix or not digits.isdigit():
+    if not prefix or not digits.isdecimal():
         return None
     days = [d for d in visit.days if d <= today] or visit.days
     ticket = (

@@ -462,7 +462,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
 
     def _int(name: str) -> int | None:
         value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
+        return int(value) if value.isdecimal() else None
 
     agency_id, visit_id = _int("instansi"), _int("kunjungan")
     agencies, visits = queries.suggestion_filters(user)
