@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +16,15 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": _("This account is disabled. Ask the program admin."),
     }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field is built,
+        # so it is never checked: a huge name reached the failed-login record (axes),
+        # a database error on PostgreSQL.
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField) and username.max_length is not None
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def get_invalid_login_error(self):  # type: ignore[no-untyped-def]
         from django.conf import settings
