@@ -24,11 +24,13 @@ import re
 import secrets
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl  # type: ignore[import-untyped]
 from django.conf import settings
@@ -354,6 +356,14 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
                 )
             )
         return result
+    except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as error:
+        # A sheet cut short or damaged inside a readable zip fails only while read.
+        raise ImportFileError(
+            _(
+                "The file cannot be read as an Excel workbook (.xlsx). "
+                "Save it again from the template."
+            )
+        ) from error
     finally:
         workbook.close()
 
