@@ -133,22 +133,31 @@ class ResidentOut(Schema):
         return mask_nik(obj.family_card_number)
 
 
+# The columns' lengths, and no NUL (PostgreSQL refuses it in text): a longer or NUL
+# value is a 422 here, not a database error later.
+NO_NUL = r"^[^\x00]*$"
+
+
 class ResidentIn(Schema):
-    national_id: str = Field(description="16 digits; spaces, dots and dashes are ignored.")
-    family_card_number: str = ""
-    full_name: str
+    national_id: str = Field(
+        max_length=30, description="16 digits; spaces, dots and dashes are ignored."
+    )
+    family_card_number: str = Field(default="", max_length=30)
+    full_name: str = Field(min_length=1, max_length=150, pattern=NO_NUL)
     sex: Literal["L", "P"]
     birth_date: dt.date
-    birth_place: str = ""
+    birth_place: str = Field(default="", max_length=100, pattern=NO_NUL)
     village_code: str = Field(
+        max_length=20,
+        pattern=NO_NUL,
         description="Kemendagri code of the resident's village, e.g. 17.01.05.2001: "
-        "one the user may record residents in (a village operator: their own village)."
+        "one the user may record residents in (a village operator: their own village).",
     )
-    hamlet: str = ""
-    rt: str = ""
-    rw: str = ""
-    address: str = ""
-    phone: str = ""
+    hamlet: str = Field(default="", max_length=100, pattern=NO_NUL)
+    rt: str = Field(default="", max_length=3, pattern=NO_NUL)
+    rw: str = Field(default="", max_length=3, pattern=NO_NUL)
+    address: str = Field(default="", max_length=250, pattern=NO_NUL)
+    phone: str = Field(default="", max_length=30)
     accept_warnings: list[str] = Field(
         default_factory=list,
         description="Codes of NIK warnings checked against the KTP and accepted.",
