@@ -127,9 +127,9 @@ class _Worker:
 
     def audit(self, action: str, target_type: str, target_id: int, actor: int, data: str) -> None:
         self.run(
-            "INSERT INTO core_auditentry (created_at, action, target_type, target_id, "
-            "target_repr, data, actor_id) VALUES (%s, %s, %s, %s, '', %s, %s)",
-            (self.sql.now(), action, target_type, str(target_id), data, actor),
+            "INSERT INTO core_auditentry (uuid, created_at, action, target_type, target_id, "
+            "target_repr, data, actor_id) VALUES (%s, %s, %s, %s, %s, '', %s, %s)",
+            (self.sql.uuid(), self.sql.now(), action, target_type, str(target_id), data, actor),
         )
 
     def close(self) -> None:
@@ -159,10 +159,19 @@ def _issue(
                 (worker.sql.day(day), worker.sql.day(day), booth_id),
             ).fetchone()[0]
             ticket_id = worker.run(
-                "INSERT INTO queueing_ticket (created_at, updated_at, visit_ticket_id, booth_id, "
-                "day, number, status, queued_at, call_count, skip_count) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 'waiting', %s, 0, 0) RETURNING id",
-                (now, now, visit_ticket_id, booth_id, worker.sql.day(day), number, now),
+                "INSERT INTO queueing_ticket (created_at, updated_at, uuid, visit_ticket_id, "
+                "booth_id, day, number, status, queued_at, call_count, skip_count) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, 'waiting', %s, 0, 0) RETURNING id",
+                (
+                    now,
+                    now,
+                    worker.sql.uuid(),
+                    visit_ticket_id,
+                    booth_id,
+                    worker.sql.day(day),
+                    number,
+                    now,
+                ),
             ).fetchone()[0]
             worker.run(
                 "INSERT INTO queueing_ticket_services (ticket_id, service_id) VALUES (%s, %s)",

@@ -353,6 +353,11 @@ def _report(
     web_rate = web.get("actions_per_s_sustained")
     board_queries = [s.queries for s in not_modified if s.queries >= 0]
     loadgen_cores = result.loadgen_cpu_seconds / result.busy_seconds
+    # The server's CPU time per answer, whatever else ran on the machine: the figure
+    # to compare runs by on a shared machine (board polls and empty call-nexts
+    # included, so "per queue action" is an upper bound of one action's own cost).
+    server_cpu_s = cpu["server_cores"] * cpu["wall_s"]
+    busy_answers = sum(1 for s in result.samples if s.phase == "busy")
     return {
         "database": name,
         "when": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -399,6 +404,12 @@ def _report(
                 2,
             ),
             "load_average_before": load_before,
+            "server_cpu_ms_per_queue_action": round(1000 * server_cpu_s / len(actions), 2)
+            if actions
+            else None,
+            "server_cpu_ms_per_request": round(1000 * server_cpu_s / busy_answers, 2)
+            if busy_answers
+            else None,
         },
         "board": {
             "polls": len(boards),
@@ -477,6 +488,10 @@ def _print_summary(report: dict[str, Any]) -> None:
         f"other processes {cpu.get('other_processes_cores')}; machine busy "
         f"{cpu.get('machine_busy_pct')} % (load average before: {cpu.get('load_average_before')}; "
         f"busiest other processes: {cpu.get('busiest_other_processes_cores')})"
+    )
+    print(
+        f"server CPU per queue action {cpu.get('server_cpu_ms_per_queue_action')} ms "
+        f"(per request of any kind {cpu.get('server_cpu_ms_per_request')} ms)"
     )
     errors = report["errors"]
     print(
