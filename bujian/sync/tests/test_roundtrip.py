@@ -134,7 +134,8 @@ def test_pull_day_push_gives_central_exactly_the_nodes_records(
     node.refresh_from_db()
     assert node.status == FieldNode.Status.PAIRED
     before = field_node.status()
-    assert before["waiting"] == {}  # a fresh package: nothing to send
+    # A fresh package: nothing of it to send, only the node's audit line of loading it.
+    assert before["waiting"] == {"audit": 1}
 
     day = json.loads(field_node.run("node_simulate_day", "--residents", "10").stdout)
     assert day["served"] > 0 and day["handed_over"] >= 1
