@@ -101,9 +101,11 @@ def start_server(
             raise RuntimeError(f"gunicorn exited; see {log_path}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", ready_path)
-            status = conn.getresponse().status
-            conn.close()
+            try:
+                conn.request("GET", ready_path)
+                status = conn.getresponse().status
+            finally:
+                conn.close()
             if status == 200 and len(server.pids()) > workers:
                 return server
         except OSError:
