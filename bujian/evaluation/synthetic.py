@@ -26,6 +26,7 @@ import json
 import math
 import random
 import time
+import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -289,6 +290,16 @@ class _Writer:
     def flush(self, table: _Table) -> None:
         if not table.rows:
             return
+        fresh = [i for i, value in enumerate(table.tail) if value is FRESH_UUID]
+        if fresh:
+            offset = len(table.columns) - len(table.tail)
+            rows = []
+            for row in table.rows:
+                filled = list(row)
+                for index in fresh:
+                    filled[offset + index] = uuid.uuid4().hex
+                rows.append(tuple(filled))
+            table.rows = rows
         columns = ", ".join(connection.ops.quote_name(str(c)) for c in table.columns)
         name = connection.ops.quote_name(table.name)
         raw = connection.connection
@@ -314,6 +325,11 @@ class _Writer:
         if self.report is not None and (force or now - self.last_report >= 1.0):
             self.last_report = now
             self.report(self.progress)
+
+
+# The tail value of a UUID column with a random default (booths, tickets, aspirations…):
+# each row gets its own when written.
+FRESH_UUID = object()
 
 
 def _uuid(tag: int, row_id: int) -> str:
@@ -1405,7 +1421,9 @@ def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str
     for f in model._meta.concrete_fields:
         if f.primary_key or f.name in given:
             continue
-        if f.has_default():
+        if isinstance(f, models.UUIDField) and callable(f.default):
+            value = FRESH_UUID  # one per row, made when the rows are written
+        elif f.has_default():
             value = f.get_default()
             if isinstance(value, enum.Enum):
                 value = value.value
