@@ -41,6 +41,7 @@ from bujian.queueing.models import IN_PROGRESS, Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput, record_outcomes
 from bujian.records.models import ServiceRecord
 from bujian.residents.models import Registration, Resident
+from bujian.sync.guards import ensure_visit_served_here
 from bujian.visits.actions import local_today
 from bujian.visits.models import Booth, Participation, Visit
 
@@ -221,6 +222,7 @@ def issue_visit_ticket(
     """Give the resident their visit ticket with a number at the booth of each agency
     whose services they need. Asking again adds only booths they are not already
     queued at; one resident keeps one visit ticket for the whole visit."""
+    ensure_visit_served_here(visit)  # numbers of a visit run on a field node come from it
     today = _require_service_day(visit, now)
     if not services:
         raise DomainError("queueing.no_services", _("Choose at least one service."))

@@ -110,8 +110,8 @@ def test_agency_operator_lists_only_their_agencys_documents(
 
 
 def test_list_filters_by_status(ktp: Document, resident: Resident, siti: User) -> None:
-    waiting = DocumentFactory.create(
-        resident=resident, agency=ktp.agency, status=Document.Status.IN_PROCESS
+    waiting = DocumentFactory.create(  # a number the search below cannot match
+        resident=resident, agency=ktp.agency, status=Document.Status.IN_PROCESS, number="KK-77"
     )
     client = client_for(siti)
     response = client.get(reverse("records:list"), {"status": "in_process"})
