@@ -10,6 +10,7 @@ is read once per queue change.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import TypedDict
 
 from django.core.cache import cache
@@ -150,7 +151,9 @@ def board_state(visit_id: int, zone: str = "", *, version: int | None = None) ->
     so the next poll rebuilds."""
     if version is None:
         version = board_version(visit_id)
-    key = f"queueing:board-state:{visit_id}:{zone}:{board_tag(version)}"
+    # The zone is typed text (spaces, any length): hashed, the key stays a valid one.
+    zone_key = hashlib.sha256(zone.encode()).hexdigest()[:16]
+    key = f"queueing:board-state:{visit_id}:{zone_key}:{board_tag(version)}"
     state: BoardState | None = cache.get(key)
     if state is None:
         state = build_board_state(public_visit(visit_id), zone=zone, version=version)
