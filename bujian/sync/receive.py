@@ -306,13 +306,17 @@ def _take_duplicates(
         ):
             matches[by_nik[nik].uuid] = (str(uuid), pk)
     elif kind.name == "registration":
+        by_resident: dict[int | None, list[Incoming]] = defaultdict(list)
         for item in new:
             resident = resolver.resolve(kind, item.uuid, "resident", item.data.get("resident"))
-            row = model.filter(visit_id=node.visit_id, resident_id=resident).values_list(
-                "pk", "uuid"
-            )
-            if row:
-                matches[item.uuid] = (str(row[0][1]), row[0][0])
+            by_resident[resident].append(item)
+        residents = sorted(pk for pk in by_resident if pk is not None)
+        for start in range(0, len(residents), 500):  # one query per 500, not one per record
+            for pk, uuid, resident in model.filter(
+                visit_id=node.visit_id, resident_id__in=residents[start : start + 500]
+            ).values_list("pk", "uuid", "resident_id"):
+                for item in by_resident[resident]:
+                    matches[item.uuid] = (str(uuid), pk)
     elif kind.name == "handover":
         for item in new:
             document = resolver.resolve(kind, item.uuid, "document", item.data.get("document"))
@@ -473,16 +477,23 @@ def _write_registration_services(items: list[Incoming], resolver: wire.Resolver)
         requirement_model.objects.filter(service__code__in=codes).values_list("pk", flat=True)
     )
     through.objects.filter(registration_id__in=[item.pk for item in items]).delete()
+    rows: list[tuple[Any, list[int]]] = []
     for item in items:
         for code, present in item.data["services"]:
             if code not in services:
                 raise wire.missing_reference("registration", item.uuid, "services", code)
-            row = through.objects.create(registration_id=item.pk, service_id=services[code])
-            present_model.objects.bulk_create(
-                present_model(registrationservice_id=row.pk, requirement_id=requirement)
-                for requirement in present
-                if requirement in known_requirements
-            )
+            rows.append((through(registration_id=item.pk, service_id=services[code]), present))
+    # In bulk (the rows get their ids back), not two queries per registration.
+    through.objects.bulk_create([row for row, _present in rows], batch_size=500)
+    present_model.objects.bulk_create(
+        (
+            present_model(registrationservice_id=row.pk, requirement_id=requirement)
+            for row, present in rows
+            for requirement in present
+            if requirement in known_requirements
+        ),
+        batch_size=500,
+    )
 
 
 def _translate_audit_targets(items: list[Incoming], resolver: wire.Resolver) -> None:
