@@ -29,7 +29,13 @@ from bujian.core.audit import record_audit
 from bujian.sync import wire
 from bujian.sync.crypto import SyncRefused, digest, open_batch, read_header
 from bujian.sync.models import FieldNode, SyncAlias, SyncBatch, SyncConflict, SyncRecord
-from bujian.sync.writer import Incoming, create_records, set_deferred, update_records
+from bujian.sync.writer import (
+    Incoming,
+    create_records,
+    set_deferred,
+    update_records,
+    update_rows,
+)
 
 MAX_RECORDS = 50_000
 # Fields where the node's empty value never replaces central's: the node may not know
@@ -497,25 +503,34 @@ def _write_registration_services(items: list[Incoming], resolver: wire.Resolver)
 
 
 def _translate_audit_targets(items: list[Incoming], resolver: wire.Resolver) -> None:
-    """An audit entry's target travels by UUID; here it gets central's id."""
+    """An audit entry's target travels by UUID; here it gets central's id. Targets
+    not met in this batch are read in one query per kind and 500 UUIDs."""
     from bujian.core.models import AuditEntry
 
-    updates = []
+    wanted: list[tuple[Incoming, str, str]] = []
+    missing: dict[str, set[str]] = defaultdict(set)
     for item in items:
         target = item.data.get("target_uuid")
         kind_name = wire.KIND_OF_LABEL.get(str(item.data.get("target_type")))
         if not target or not kind_name or item.pk is None:
             continue
-        pk = resolver.pk_of(kind_name, str(target))
-        if pk is None:
-            pk = (
+        wanted.append((item, kind_name, str(target)))
+        if resolver.pk_of(kind_name, str(target)) is None:
+            missing[kind_name].add(resolver.central_uuid(kind_name, str(target)))
+    for kind_name, uuids in missing.items():
+        ordered = sorted(uuids)
+        for start in range(0, len(ordered), 500):
+            for pk, uuid in (
                 wire.BY_NAME[kind_name]
-                .model._default_manager.filter(uuid=resolver.central_uuid(kind_name, str(target)))
-                .values_list("pk", flat=True)
-                .first()
-            )
+                .model._default_manager.filter(uuid__in=ordered[start : start + 500])
+                .values_list("pk", "uuid")
+            ):
+                resolver.add(kind_name, str(uuid), pk)
+    updates = []
+    for item, kind_name, target in wanted:
+        pk = resolver.pk_of(kind_name, target)
         updates.append(AuditEntry(pk=item.pk, target_id=str(pk or "")))
-    AuditEntry.objects.bulk_update(updates, ["target_id"], batch_size=500)
+    update_rows(AuditEntry, updates, ["target_id"])
 
 
 def _apply_visit_day(node: FieldNode, day: Any) -> None:

@@ -50,10 +50,38 @@ def create_records(kind: Kind, items: list[Incoming], resolver: Resolver) -> Non
                 stamp_field = model._meta.get_field(name)
                 assert isinstance(stamp_field, models.Field)
                 setattr(obj, name, stamp_field.to_python(item.data[name]))
-        model._default_manager.bulk_update(objects, stamped, batch_size=500)
+        update_rows(model, objects, stamped)
     _write_m2m(kind, items, resolver, replace=False)
     if kind.file_field:
         _write_files(kind, items, objects)
+
+
+def update_rows(model: type[models.Model], objects: list[Any], names: list[str]) -> None:
+    """What ``bulk_update`` does, as one ``UPDATE ... WHERE id = %s`` per row sent with
+    ``executemany``: ``bulk_update`` builds a CASE over 500 rows per field, and
+    compiling those was most of the time central took for a 30,000-record push."""
+    if not objects:
+        return
+    from django.db import connections, router
+
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assert all(isinstance(f, models.Field) for f in fields)
+    concrete = [f for f in fields if isinstance(f, models.Field)]
+    pk = model._meta.pk
+    assert pk is not None
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608 - names from the model
+        + ", ".join(f"{quote(f.column)} = %s" for f in concrete)
+        + f" WHERE {quote(pk.column)} = %s"
+    )
+    params = [
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete] + [obj.pk]
+        for obj in objects
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _write_files(kind: Kind, items: list[Incoming], objects: list[models.Model]) -> None:
