@@ -29,7 +29,7 @@ from bujian.regions.models import District, Province, Regency, Village
 from bujian.residents.models import Registration, Resident
 from bujian.surveys.models import Element, Questionnaire
 from bujian.sync import wire
-from bujian.visits.models import Booth, Participation, ParticipationStaff, Visit
+from bujian.visits.models import Booth, CheckIn, Participation, ParticipationStaff, Visit
 
 FORMAT = 1
 RESERVED_CODES = 2000
@@ -60,6 +60,9 @@ def wire_querysets(visit: Visit) -> dict[str, models.QuerySet[Any]]:
     )
     return {
         "booth": Booth.objects.filter(visit=visit),
+        # Check-ins made on central before pairing: the node must know them, or its own
+        # check-in of that agency that day would clash on central.
+        "checkin": CheckIn.objects.filter(participation__visit=visit),
         "resident": residents,
         "registration": registered,
         "document": documents,

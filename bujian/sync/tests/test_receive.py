@@ -83,6 +83,7 @@ def test_package_holds_the_visit_without_phone_numbers(
     assert len(residents) == Resident.objects.count()
     assert all(record["d"]["phone"] == "" for record in residents)
     assert len(package["codes"]) == 2000
+    assert {r["k"] for r in package["records"]} >= {"booth", "resident"}
     models = {obj["model"] for obj in package["reference"]}
     assert {"visits.visit", "visits.participation", "accounts.user", "agencies.service"} <= models
 
@@ -253,3 +254,30 @@ def test_wire_kinds_are_in_dependency_order() -> None:
             if style[0] == wire.UUID and name not in kind.deferred:
                 assert style[1] in seen or style[1] == kind.name, (kind.name, name)
         seen.add(kind.name)
+
+
+def test_a_check_in_made_on_central_before_pairing_travels_in_the_package(
+    regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency, budi: User
+) -> None:
+    from bujian.visits.actions import check_in
+
+    hall = make_hall(
+        regency=regency, village=village, disdukcapil=disdukcapil, samsat=samsat, actor=budi
+    )
+    import datetime as dt
+
+    from bujian.visits.actions import local_now
+
+    moment = dt.datetime.combine(
+        hall.visit.start_date, dt.time(7, 30), tzinfo=local_now(regency).tzinfo
+    )
+    checkin = check_in(visit=hall.visit, agency=disdukcapil, actor=budi, now=moment)
+    node, code = actions.register_node(visit=hall.visit, name="Laptop", actor=budi)
+    package = open_package(actions.hand_out_package(code=code, actor=budi), code)
+    pulled = [r for r in package["records"] if r["k"] == "checkin"]
+    assert [r["u"] for r in pulled] == [str(checkin.uuid)]
+    # The node pushes it back unchanged (e.g. with its check-out): no clash, one row.
+    record = {**pulled[0], "d": {**pulled[0]["d"], "checked_out_by": "budi"}}
+    result = receive_batch(_batch(node, [record]))
+    assert result["created"] == 0
+    assert hall.visit.participations.get(agency=disdukcapil).checkins.count() == 1
