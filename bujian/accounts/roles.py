@@ -373,6 +373,20 @@ PAGES: dict[str, Rule] = {
     "planner:slot_lock": rule("POST", superuser=REGENCY, program_admin=REGENCY),
     "planner:villages": rule(program_admin=SIGNED_IN, leadership=SIGNED_IN),
     "planner:village_edit": rule(superuser=REGENCY, program_admin=REGENCY),
+    # --- sync (field nodes): the program admin of the regency on central
+    "sync:panel": rule(
+        superuser=SIGNED_IN, program_admin=SIGNED_IN, note="the node's panel on a node"
+    ),
+    "sync:node": rule(obj="field_node", superuser=REGENCY, program_admin=REGENCY),
+    "sync:package_file": rule("POST", obj="field_node", superuser=REGENCY, program_admin=REGENCY),
+    "sync:new_code": rule("POST", obj="field_node", superuser=REGENCY, program_admin=REGENCY),
+    "sync:release": rule("POST", obj="field_node", superuser=REGENCY, program_admin=REGENCY),
+    "sync:upload": rule("POST", obj="field_node", superuser=REGENCY, program_admin=REGENCY),
+    "sync:resolve": rule("POST", obj="conflict", superuser=REGENCY, program_admin=REGENCY),
+    "sync:push": rule("POST", superuser=NONE, note="on a field node only (404 on central)"),
+    "sync:export": rule("POST", superuser=NONE, note="on a field node only (404 on central)"),
+    "sync:api_pull": public("POST", note="the node proves itself with its pairing code"),
+    "sync:api_push": public("POST", note="the node proves itself with its signed batch"),
 }
 
 # The staff API answers 401 without a token or session.

@@ -64,6 +64,7 @@ from bujian.regions.tests.factories import (
     VillageFactory,
 )
 from bujian.residents.models import Registration, Resident
+from bujian.sync.models import FieldNode, SyncConflict
 from bujian.visits import actions as visit_actions
 from bujian.visits.models import Booth, Excuse, Participation, Visit
 
@@ -98,6 +99,8 @@ class Side:
     plan: Plan | None = None
     slot: PlanSlot | None = None
     day_off: DayOff | None = None
+    field_node: FieldNode | None = None
+    conflict: SyncConflict | None = None
     owner: User | None = None  # who started the import or export of this variant
 
 
@@ -306,6 +309,7 @@ def build_world() -> World:
         at_visit = vis1 if name == "neighbour" else visit
         aspiration, attachment, photo = _aspiration(regency, village, visit, agency, admin)
         plan, slot = _plan(regency, village, admin)
+        field_node = FieldNode.objects.create(visit=visit, name=f"Laptop {name}", secret="ab" * 32)
         sides[name] = Side(
             target=Target(regency=regency.pk, village=village.pk, agencies=frozenset({agency.pk})),
             visit=visit,
@@ -331,6 +335,18 @@ def build_world() -> World:
                 kind=DayOff.Kind.REGENCY_EVENT,
                 name="Hari ulang tahun kabupaten",
                 created_by=admin,
+            ),
+            field_node=field_node,
+            conflict=SyncConflict.objects.create(
+                node=field_node,
+                kind=SyncConflict.Kind.FIELD,
+                record_kind="resident",
+                record_uuid=resident.uuid,
+                record_label=f"resident: {resident.full_name}",
+                field="hamlet",
+                base_value="",
+                central_value="Dusun I",
+                node_value="Dusun II",
             ),
             owner=owner,
         )
@@ -491,11 +507,13 @@ PARAM_DEFAULTS: dict[str, Callable[[Side], Any]] = {
     "village_pk": _pk("village"),
     "attachment_id": _pk("photo"),
     "plan_id": _pk("plan"),
+    "node_uuid": lambda s: s.field_node and s.field_node.uuid,
 }
 
 # Arguments that depend on the URL (a ``pk`` is a visit here and a document there).
 PARAM_OVERRIDES: dict[str, dict[str, Callable[[Side], Any]]] = {
     "agencies:agency_edit": {"code": _get("agency.code")},
+    "sync:resolve": {"pk": _pk("conflict")},
     "agencies:service_edit": {"code": _get("service.code")},
     "agencies:service_detail": {"code": _get("service.code")},
     "visits:public_detail": {"pk": _pk("visit")},
