@@ -283,66 +283,65 @@ def _http_url(url: str) -> str:
     return url
 
 
-def send(url: str, envelope: bytes) -> dict[str, Any]:
+def _post(url: str, data: bytes, content_type: str, *, what: str, offline: str) -> bytes:
+    """POST to central; an answer other than 2xx or no answer at all becomes a
+    ``SyncRefused`` with central's own reason (``what``: "batch" or "pairing")."""
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by _http_url
-        f"{_http_url(url)}/sinkron/api/push/",
-        data=envelope,
-        method="POST",
-        headers={"Content-Type": "application/octet-stream"},
+        _http_url(url), data=data, method="POST", headers={"Content-Type": content_type}
     )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            answer: dict[str, Any] = json.loads(response.read())
-            return answer
+            body: bytes = response.read()
+            return body
     except urllib.error.HTTPError as error:
         try:
             detail = json.loads(error.read()).get("detail", "")
         except ValueError:
             detail = ""
-        raise SyncRefused(
-            "sync.central_refused",
+        message = (
             _("Central refused the batch (HTTP %(status)s): %(detail)s")
-            % {"status": error.code, "detail": detail},
-        ) from error
-    except (urllib.error.URLError, OSError, ValueError) as error:
+            if what == "batch"
+            else _("Central refused the pairing (HTTP %(status)s): %(detail)s")
+        )
         raise SyncRefused(
-            "sync.no_connection",
-            _(
-                "Central cannot be reached (%(reason)s). Nothing is lost: the records wait "
-                "on this laptop and go with the next push."
-            )
-            % {"reason": getattr(error, "reason", error)},
+            "sync.central_refused", message % {"status": error.code, "detail": detail}
         ) from error
+    except (urllib.error.URLError, OSError) as error:
+        raise SyncRefused(
+            "sync.no_connection", offline % {"reason": getattr(error, "reason", error)}
+        ) from error
+
+
+def send(url: str, envelope: bytes) -> dict[str, Any]:
+    answer = _post(
+        f"{url}/sinkron/api/push/",
+        envelope,
+        "application/octet-stream",
+        what="batch",
+        offline=_(
+            "Central cannot be reached (%(reason)s). Nothing is lost: the records wait "
+            "on this laptop and go with the next push."
+        ),
+    )
+    try:
+        result: dict[str, Any] = json.loads(answer)
+    except ValueError as error:
+        raise SyncRefused(
+            "sync.no_connection", _("Central cannot be reached (%(reason)s).") % {"reason": error}
+        ) from error
+    return result
 
 
 def pull(central_url: str, code: str) -> NodeState:
     """Pair over the network: send the code, load the package that comes back."""
     url = _http_url(central_url.rstrip("/"))
-    request = urllib.request.Request(  # noqa: S310 - http(s) only, checked by _http_url
+    envelope = _post(
         f"{url}/sinkron/api/pull/",
-        data=json.dumps({"code": code}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
+        json.dumps({"code": code}).encode(),
+        "application/json",
+        what="pairing",
+        offline=_("Central cannot be reached (%(reason)s)."),
     )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            envelope = response.read()
-    except urllib.error.HTTPError as error:
-        try:
-            detail = json.loads(error.read()).get("detail", "")
-        except ValueError:
-            detail = ""
-        raise SyncRefused(
-            "sync.central_refused",
-            _("Central refused the pairing (HTTP %(status)s): %(detail)s")
-            % {"status": error.code, "detail": detail},
-        ) from error
-    except (urllib.error.URLError, OSError) as error:
-        raise SyncRefused(
-            "sync.no_connection",
-            _("Central cannot be reached (%(reason)s).")
-            % {"reason": getattr(error, "reason", error)},
-        ) from error
     read_header(envelope)
     return import_package(envelope, code, central_url=url)
 
