@@ -142,8 +142,12 @@ def test_agency_operator_lists_only_their_agencys_documents(
 def test_list_filters_by_status_kind_and_search(
     ktp: Document, stnk: Document, resident: Resident, budi: User, disdukcapil: Agency
 ) -> None:
-    waiting = DocumentFactory.create(
-        resident=resident, agency=disdukcapil, kind=Document.Kind.KK, status="in_process"
+    waiting = DocumentFactory.create(  # a number the search below cannot match
+        resident=resident,
+        agency=disdukcapil,
+        kind=Document.Kind.KK,
+        status="in_process",
+        number="KK-77",
     )
 
     def ids(query: str) -> list[int]:
