@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 
 from bujian.accounts.models import User
 from bujian.agencies.models import Service
+from bujian.core import sql
 from bujian.core.audit import record_audit
 from bujian.core.errors import DomainError
-from bujian.queueing import sql
 from bujian.queueing.board import bump_board
 from bujian.queueing.models import IN_PROGRESS, Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput, record_outcomes

@@ -19,8 +19,9 @@ from ninja.security import django_auth
 from bujian.accounts.models import User
 from bujian.accounts.tokens import TokenAuth
 from bujian.agencies.models import Agency, Service
+from bujian.core import sql
 from bujian.core.errors import DomainError
-from bujian.queueing import actions, sql
+from bujian.queueing import actions
 from bujian.queueing.models import Ticket, VisitTicket
 from bujian.records.actions import OutcomeInput
 from bujian.regions.api import ErrorOut
@@ -127,7 +128,7 @@ def _check_operable(user: User, agency_id: int) -> None:
 # --- hand-written reads of the busiest requests ------------------------------------
 #
 # Issue, call next and finish run all day at every booth; the ORM's compilation of
-# their scoped, joined reads cost more than the database's work (bujian/queueing/sql.py).
+# their scoped, joined reads cost more than the database's work (bujian/core/sql.py).
 # These are the same reads in SQL written once per process: the user's scope as in
 # ``visits.queries.visible_visits`` (tests compare the two for every role), the booth
 # with its visit, regency, participation and agency in one row.

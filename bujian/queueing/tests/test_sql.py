@@ -1,4 +1,4 @@
-"""The hand-written SQL of the queue's busiest requests (``queueing/sql.py``) gives the
+"""The hand-written SQL of the queue's busiest requests (``core/sql.py``) gives the
 same rows as the ORM, writes rows as ``save()`` would, and scopes visits exactly as
 ``visible_visits`` does, on SQLite and PostgreSQL."""
 
@@ -15,8 +15,9 @@ from django.db.models import Model
 from bujian.accounts.models import User
 from bujian.accounts.tests.factories import UserFactory
 from bujian.agencies.models import Agency, Service
+from bujian.core import sql
 from bujian.core.models import AuditEntry
-from bujian.queueing import actions, sql
+from bujian.queueing import actions
 from bujian.queueing.api import visit_scope
 from bujian.queueing.models import Ticket, VisitTicket
 from bujian.queueing.tests.test_actions import (
