@@ -105,8 +105,10 @@ def client_for(user: User) -> Client:
 def _own_board_versions(
     settings: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Each test starts with no queue-board versions (they live in files)."""
+    """Each test starts with no queue-board versions (they live in files), and a board
+    polled right after a change shows it (no rebuild interval; its own test sets one)."""
     settings.BUJIAN_BOARD_DIR = tmp_path_factory.mktemp("board")  # type: ignore[attr-defined]
+    settings.BUJIAN_BOARD_REBUILD_MS = 0  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

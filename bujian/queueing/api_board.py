@@ -1,7 +1,8 @@
 """The board state of a visit for the staff API: /api/v1/queue/visits/{visit_id}/board.
 
-The same state the TV board polls (``queries_board.board_state``), answered the same
-way: an ETag per board version, and 304 from the cache alone while it has not moved.
+The same state the TV board polls (``queries_board.current_board``), answered the same
+way: an ETag per board version, and 304 from the version file alone while it has not
+moved.
 A bearer token is remembered per process (``accounts.tokens``), so a 304 to a token
 client touches no database at all; a session cookie costs its session lookup.
 
@@ -22,7 +23,7 @@ from ninja.security import django_auth
 
 from bujian.accounts.tokens import TokenAuth
 from bujian.queueing.board import board_version
-from bujian.queueing.queries_board import BoardState, board_state, board_tag
+from bujian.queueing.queries_board import BoardState, board_tag, current_board
 from bujian.regions.api import ErrorOut
 
 router = Router(tags=["queue"], auth=[TokenAuth(), django_auth])
@@ -77,8 +78,13 @@ def board(
     answer is 304 without a body, read from the cache alone."""
     version = board_version(visit_id)
     tag = board_tag(version)
-    response["ETag"] = tag
+    known = parse_etags(request.headers.get("If-None-Match", ""))
     patch_cache_control(response, no_cache=True)
-    if tag in parse_etags(request.headers.get("If-None-Match", "")):
+    if tag in known:
+        response["ETag"] = tag
         return Status(304, None)
-    return board_state(visit_id, filters.zone.strip(), version=version)
+    built = current_board(visit_id, filters.zone.strip(), version=version)
+    response["ETag"] = built.tag
+    if built.tag in known:
+        return Status(304, None)
+    return built.state

@@ -2,18 +2,27 @@
 and the last calls. Public: numbers, booths and agencies only, never a name or NIK.
 
 The state is a plain dict (JSON for ``state.json`` and the API, context for the page),
-built in four queries whatever the number of booths. ``cached_board_state`` keeps it in
-the cache under the visit's board version, so however many boards poll, the database
-is read once per queue change.
+built in four queries whatever the number of booths. ``current_board`` keeps the last
+build of each (visit, zone) in the process's memory with its JSON, so however many
+boards poll, the database is read once per queue change, and while the queue moves
+(a change every few milliseconds on a busy day) at most once per
+``BUJIAN_BOARD_REBUILD_MS``: a poll within that time of the last build gets that build
+and its ETag, and the next poll the newer state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from typing import TypedDict
+import json
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +34,8 @@ from bujian.visits.models import Booth, Visit
 from bujian.visits.queries import public_visit
 
 RECENT_CALLS = 6
-STATE_TIMEOUT_SECONDS = 60 * 60
+STATE_TIMEOUT_SECONDS = 60 * 60  # an unchanged state is built again after this long
+MEMO_SIZE = 64  # (visit, zone) builds kept per process; the zone is typed text
 STATE_FORMAT = 1  # bump when the shape of the state changes: old cached states are ignored
 
 
@@ -144,18 +154,64 @@ def board_tag(version: int) -> str:
     return f'"{STATE_FORMAT}-{version}-{timezone.localdate().isoformat()}"'
 
 
-def board_state(visit_id: int, zone: str = "", *, version: int | None = None) -> BoardState:
-    """The board state of a public visit at ``version`` (default: the current one),
-    from the cache or built and cached; Http404 for a draft or unknown visit. The
-    version is read before the build: a change made during the build bumps it again,
-    so the next poll rebuilds."""
+@dataclass(frozen=True)
+class BuiltBoard:
+    """One build of a board: its state, the ETag of the version it was built at, and
+    its JSON as ``state.json`` sends it."""
+
+    state: BoardState
+    tag: str
+    json: bytes
+    built_at: float  # time.monotonic()
+
+
+_memo: OrderedDict[tuple[int, str], BuiltBoard] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
+def _forget_builds(**kwargs: Any) -> None:
+    """Tests give each test its own version files: builds of an earlier test go."""
+    if kwargs.get("setting") in {"BUJIAN_BOARD_DIR", "BUJIAN_BOARD_REBUILD_MS"}:
+        with _memo_lock:
+            _memo.clear()
+
+
+setting_changed.connect(_forget_builds)
+
+
+def current_board(visit_id: int, zone: str = "", *, version: int | None = None) -> BuiltBoard:
+    """The board of a public visit (Http404 for a draft or unknown one): the last
+    build when it is of the current version (``version``, default read now), or,
+    while the queue moves, when it is younger than ``BUJIAN_BOARD_REBUILD_MS``;
+    otherwise a new build. The version is read before the build: a change made
+    during the build stamps a new one, so a later poll builds again."""
     if version is None:
         version = board_version(visit_id)
-    # The zone is typed text (spaces, any length): hashed, the key stays a valid one.
-    zone_key = hashlib.sha256(zone.encode()).hexdigest()[:16]
-    key = f"queueing:board-state:{visit_id}:{zone_key}:{board_tag(version)}"
-    state: BoardState | None = cache.get(key)
-    if state is None:
-        state = build_board_state(public_visit(visit_id), zone=zone, version=version)
-        cache.set(key, state, timeout=STATE_TIMEOUT_SECONDS)
-    return state
+    tag = board_tag(version)
+    key = (int(visit_id), zone)
+    now = time.monotonic()
+    with _memo_lock:
+        found = _memo.get(key)
+    if found is not None:
+        age = now - found.built_at
+        recent = age < settings.BUJIAN_BOARD_REBUILD_MS / 1000
+        if age < STATE_TIMEOUT_SECONDS and (found.tag == tag or recent):
+            return found
+    state = build_board_state(public_visit(visit_id), zone=zone, version=version)
+    built = BuiltBoard(
+        state=state,
+        tag=tag,
+        json=json.dumps(state, cls=DjangoJSONEncoder).encode(),
+        built_at=time.monotonic(),
+    )
+    with _memo_lock:
+        _memo[key] = built
+        _memo.move_to_end(key)
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+    return built
+
+
+def board_state(visit_id: int, zone: str = "", *, version: int | None = None) -> BoardState:
+    """The state ``current_board`` gives (its ``version`` says which one)."""
+    return current_board(visit_id, zone, version=version).state

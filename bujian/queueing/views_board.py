@@ -13,7 +13,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseNotModified,
-    JsonResponse,
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -25,7 +24,7 @@ from django.views.decorators.http import require_GET
 from bujian.queueing import voice
 from bujian.queueing.board import board_version
 from bujian.queueing.models import Ticket
-from bujian.queueing.queries_board import board_state, board_tag, board_zones
+from bujian.queueing.queries_board import board_tag, board_zones, current_board
 from bujian.visits.models import Visit
 from bujian.visits.queries import public_visit
 
@@ -54,8 +53,8 @@ def board(request: HttpRequest, visit_id: int) -> HttpResponse:
     kept current by board.js; without JavaScript it reloads itself every 5 seconds."""
     visit = public_visit(visit_id)
     zone = _zone(request)
-    version = board_version(visit.pk)
-    state = board_state(visit.pk, zone, version=version)
+    built = current_board(visit.pk, zone)
+    state = built.state
     state_url = reverse("queueing:board_state", kwargs={"visit_id": visit.pk})
     return render(
         request,
@@ -66,7 +65,7 @@ def board(request: HttpRequest, visit_id: int) -> HttpResponse:
             "zones": board_zones(visit),
             "state": state,
             "grid": board_grid(len(state["booths"])),
-            "etag": board_tag(version),
+            "etag": built.tag,
             "state_url": f"{state_url}?{urlencode({'zona': zone})}" if zone else state_url,
             "voice_available": voice.is_available(),
             "poll_ms": POLL_MILLISECONDS,
@@ -76,17 +75,23 @@ def board(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @require_GET
 def board_state_json(request: HttpRequest, visit_id: int) -> HttpResponse:
-    """The board state as JSON, answered 304 from the cache alone while the visit's
-    board version has not moved; when it has, built once per version for every board
-    (see ``queries_board.board_state``)."""
+    """The board state as JSON, answered 304 from the version file alone while the
+    visit's board version has not moved; when it has, the process's last build of it
+    (``queries_board.current_board``: once per change, at most once per
+    ``BUJIAN_BOARD_REBUILD_MS`` while the queue moves), 304 when the board has that."""
     version = board_version(visit_id)
     tag = board_tag(version)
+    known = parse_etags(request.headers.get("If-None-Match", ""))
     response: HttpResponse
-    if tag in parse_etags(request.headers.get("If-None-Match", "")):
+    if tag in known:
         response = HttpResponseNotModified()
     else:
-        state = board_state(visit_id, _zone(request), version=version)
-        response = JsonResponse(state)
+        built = current_board(visit_id, _zone(request), version=version)
+        tag = built.tag
+        if tag in known:
+            response = HttpResponseNotModified()
+        else:
+            response = HttpResponse(built.json, content_type="application/json")
     response["ETag"] = tag
     patch_cache_control(response, no_cache=True)
     return response

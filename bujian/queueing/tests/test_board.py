@@ -3,6 +3,7 @@ filter and the spoken calls."""
 
 from __future__ import annotations
 
+import time
 import wave
 from collections.abc import Callable
 from io import BytesIO
@@ -346,3 +347,34 @@ def test_no_voice_clip_for_a_ticket_of_another_visit_or_without_a_voice(
 
     monkeypatch.setattr(voice, "clip_path", no_voice)
     assert client.get(f"/antrian/papan/{hall.pk}/suara/{ticket.pk}.wav").status_code == 404
+
+
+# --- a busy queue -----------------------------------------------------------------
+
+
+def test_while_the_queue_moves_the_state_is_built_at_most_once_per_interval(
+    hall: Visit,
+    siti: User,
+    committed: Call,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    settings.BUJIAN_BOARD_REBUILD_MS = 500
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    first = Client().get(state_url(hall))
+    committed(actions.call_next, booth=booth(hall, "A"), actor=siti)
+    clock[0] += 0.2
+    with django_assert_num_queries(0):  # within the interval: the last build, its ETag
+        soon = Client().get(state_url(hall), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert soon.status_code == 304
+    assert soon["ETag"] == first["ETag"]
+    clock[0] += 0.4
+    later = Client().get(state_url(hall), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert later.status_code == 200
+    assert later["ETag"] != first["ETag"]
+    assert later.json()["booths"][0]["current"]["label"] == "A-001"
+    with django_assert_num_queries(0):  # the version it was built at: 304
+        again = Client().get(state_url(hall), HTTP_IF_NONE_MATCH=later["ETag"])
+    assert again.status_code == 304
