@@ -1,4 +1,5 @@
-"""Hand-written SQL for the queue's busiest requests (issue, call next, finish).
+"""Hand-written SQL for the busiest requests: the queue's issue, call next and finish,
+and the rows every action writes (audit entries, service records).
 
 The ORM spends about a millisecond compiling each query of these requests (filters,
 joins, ordering), several times the database's own work, and on SQLite part of it
@@ -8,7 +9,7 @@ always go as parameters, and rows come back as ordinary model instances with Dja
 own converters (aware datetimes, dates, booleans, UUIDs, JSON).
 
 Rows written here do not go through ``Model.save()``: no ``pre_save``/``post_save``
-signals are sent (the queue's models have no receivers). Defaults, ``auto_now`` and
+signals are sent (none of the models written here has receivers). Defaults, ``auto_now`` and
 ``auto_now_add`` are applied as ``save()`` would apply them.
 """
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from bujian.accounts.models import User
 from bujian.agencies.models import Service
+from bujian.core import sql
 from bujian.core.audit import record_audit
 from bujian.core.errors import DomainError
 from bujian.records.models import Document, ServiceRecord
@@ -98,7 +99,11 @@ def record_outcomes(
     now: dt.datetime | None = None,
 ) -> list[ServiceRecord]:
     """Write one service record per outcome, and a document for what a completed or
-    in-process service produces. Runs inside the caller's transaction (finish_ticket)."""
+    in-process service produces. Runs inside the caller's transaction (finish_ticket).
+
+    Every finish at every booth writes these: the rows go in with INSERTs built once
+    per process (``core.sql.insert``, as ``save()`` would write them; neither model
+    has save signals)."""
     if not outcomes:
         raise DomainError("records.no_outcome", _("Record the outcome of at least one service."))
     seen: set[int] = set()
@@ -115,7 +120,7 @@ def record_outcomes(
     records = []
     for outcome in outcomes:
         # Keep only what belongs to the chosen outcome: a form may send every field.
-        record = ServiceRecord.objects.create(
+        record = ServiceRecord(
             ticket=ticket,
             service=outcome.service,
             outcome=outcome.outcome,
@@ -136,13 +141,14 @@ def record_outcomes(
             notes=outcome.notes.strip(),
             recorded_by=actor,
         )
+        sql.insert(record)
         kind = document_kind_for(outcome.service)
         if kind and outcome.outcome in {
             ServiceRecord.Outcome.COMPLETED,
             ServiceRecord.Outcome.IN_PROCESS,
         }:
             completed = outcome.outcome == ServiceRecord.Outcome.COMPLETED
-            Document.objects.create(
+            document = Document(
                 kind=kind,
                 number=record.document_number,
                 resident_id=resident_id,
@@ -152,6 +158,7 @@ def record_outcomes(
                 promised_date=record.promised_date,
                 ready_at=(now or timezone.now()) if completed else None,
             )
+            sql.insert(document)
         record_audit(
             actor=actor,
             action="records.outcome.recorded",
