@@ -1,6 +1,12 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bujian.settings")
-application = get_wsgi_application()
+# What django.core.wsgi.get_wsgi_application does, with the project's handler
+# (a shorter middleware chain for staff API calls with a bearer token).
+django.setup(set_prefix=False)
+
+from bujian.core.handlers import BujianWSGIHandler  # noqa: E402 -- needs the apps loaded
+
+application = BujianWSGIHandler()
