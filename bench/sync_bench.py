@@ -31,6 +31,7 @@ import json
 import os
 import pstats
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.database import PostgresTarget, SqliteTarget, Target
-from bench.queue_bench import OUT
+from bench.queue_bench import OUT, app_env
 from bench.server import ROOT
 from bench.sync_fault import Central, Node, check, node_from, node_template, seed_central
 
@@ -71,15 +72,16 @@ def inside(argv: list[str]) -> int:
     if args.what == "push":
         from bujian.sync import node
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         totals = _profiled(args.profile, lambda: node.push(central_url=args.central))
     else:
         from bujian.sync import receive
 
         data = Path(args.file).read_bytes()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         totals = _profiled(args.profile, lambda: receive.receive_file(data))
-    print(json.dumps({"seconds": time.perf_counter() - started, "totals": totals}))
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "totals": totals}))
     return 0
 
 
@@ -92,6 +94,19 @@ def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     if result.returncode != 0:
         raise RuntimeError(f"{command}: {result.stdout}\n{result.stderr}")
     return seconds, result.stdout
+
+
+def _backup(source: Path, copy: Path) -> None:
+    """A consistent copy of a SQLite file another process may have open."""
+    import sqlite3
+
+    copy.unlink(missing_ok=True)
+    reader, writer = sqlite3.connect(source), sqlite3.connect(copy)
+    try:
+        reader.backup(writer)
+    finally:
+        writer.close()
+        reader.close()
 
 
 def peak_rss_day(node: Node, args: argparse.Namespace) -> dict[str, Any]:
@@ -147,31 +162,73 @@ def floor_env(central: Central) -> dict[str, str]:
 
 def run_one(target: Target, template: Node, args: argparse.Namespace) -> dict[str, Any]:
     name = target.name
-    print(f"\n=== {name}: central seeded ({args.residents} residents), node registered")
-    central, seeded = seed_central(
-        target,
-        residents=args.residents,
-        agencies=args.agencies,
-        seed=args.seed,
-        tag="bench",
-        migrated=template.db,
-    )
+    saved = OUT / f"sync-bench-{name}-after-day.json"
+    kept_node = OUT / f"sync-bench-node-{name}-after-day"  # the node's folder after the day
     node = node_from(template, OUT / f"sync-bench-node-{name}")
     from bench.sync_fault import TABLES
 
     tables = json.loads(node.run("shell", "-c", TABLES).strip().splitlines()[-1])
-    central.start()
-    try:
-        started = time.monotonic()
-        node.run("node_pull", "--central", central.url, "--code", seeded["code"])
-        pull_seconds = time.monotonic() - started
-        print(f"  pull: {pull_seconds:.1f} s", flush=True)
-        central.stop()  # PostgreSQL copies a database only when nobody is connected
-        target.snapshot()
+    reuse = (
+        args.reuse_day
+        and isinstance(target, SqliteTarget)
+        and saved.exists()
+        and (kept_node / node.db.name).exists()
+    )
+    if reuse:
+        assert isinstance(target, SqliteTarget)
+        # The push and the take again, from the copies the last full run kept.
+        kept = json.loads(saved.read_text(encoding="utf-8"))
+        for path in (target.path, target.floor_path):
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(f"{target.path}.after-day", target.path)
+        shutil.copyfile(f"{target.floor_path}.pristine", target.floor_path)
+        shutil.rmtree(node.directory)
+        shutil.copytree(kept_node, node.directory)
+        env = app_env(target, OUT / f"cache-sync-bench-{name}")
+        central = Central(target=target, env=env, log=OUT / f"gunicorn-sync-bench-{name}.log")
+        central.visit_id = kept["visit"]
+        pull_seconds, day = kept["pull_seconds"], kept["day"]
+        print(f"\n=== {name}: the day of the last full run, again ({saved})", flush=True)
         central.start()
-        print(f"=== {name}: the day ({args.day_residents} residents) on the node", flush=True)
-        day = peak_rss_day(node, args)
-        print(f"  {day}", flush=True)
+    else:
+        print(f"\n=== {name}: central seeded ({args.residents} residents), node registered")
+        central, seeded = seed_central(
+            target,
+            residents=args.residents,
+            agencies=args.agencies,
+            seed=args.seed,
+            tag="bench",
+            migrated=template.db,
+        )
+        central.start()
+    try:
+        if not reuse:
+            started = time.monotonic()
+            node.run("node_pull", "--central", central.url, "--code", seeded["code"])
+            pull_seconds = time.monotonic() - started
+            print(f"  pull: {pull_seconds:.1f} s", flush=True)
+            central.stop()  # PostgreSQL copies a database only when nobody is connected
+            target.snapshot()
+            if isinstance(target, SqliteTarget):  # kept for --reuse-day
+                shutil.copyfile(target.floor_path, f"{target.floor_path}.pristine")
+                shutil.copyfile(target.path, f"{target.path}.after-day")
+            central.start()
+            print(f"=== {name}: the day ({args.day_residents} residents) on the node", flush=True)
+            day = peak_rss_day(node, args)
+            print(f"  {day}", flush=True)
+            if isinstance(target, SqliteTarget):
+                shutil.rmtree(kept_node, ignore_errors=True)
+                shutil.copytree(
+                    node.directory, kept_node, ignore=shutil.ignore_patterns("*.sqlite3*")
+                )
+                _backup(node.db, kept_node / node.db.name)
+                saved.write_text(
+                    json.dumps(
+                        {"visit": central.visit_id, "pull_seconds": pull_seconds, "day": day}
+                    ),
+                    encoding="utf-8",
+                )
         status = node.status()
         waiting = sum(status["waiting"].values())
         print(f"  waiting: {waiting} records {status['waiting']}", flush=True)
@@ -248,10 +305,13 @@ def run_one(target: Target, template: Node, args: argparse.Namespace) -> dict[st
         "day RSS <= 300 MB": day["peak_rss_mb"] <= TARGET_RSS_MB,
     }
     if args.profile:
-        for label, path in (("push (node side)", profile), ("take (central side)", take_profile)):
-            assert path is not None
-            print(f"\n--- cProfile: {label}, {path} ---")
-            print(top_functions(path, args.profile_lines))
+        for label, kept_profile in (
+            ("push (node side)", profile),
+            ("take (central side)", take_profile),
+        ):
+            assert kept_profile is not None
+            print(f"\n--- cProfile: {label}, {kept_profile} ---")
+            print(top_functions(kept_profile, args.profile_lines))
     (OUT / f"sync-{name}.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     return result
 
@@ -323,6 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="cProfile the push and take")
     parser.add_argument("--profile-lines", type=int, default=25)
+    parser.add_argument(
+        "--reuse-day",
+        action="store_true",
+        help="SQLite: skip the seeding, pull and day; push and take again what the last "
+        "full run's day left (its copies in var/bench/)",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
 import zlib
 from typing import Any
 
+import orjson
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
@@ -71,12 +71,11 @@ def _fernet_from_secret(secret: str) -> Fernet:
 
 def digest(data: Any) -> str:
     """The fingerprint of one record's content, the same on every machine."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _seal(kind: str, node_uuid: str, body: dict[str, Any], fernet: Fernet) -> bytes:
-    raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    raw = orjson.dumps(body)
     token = fernet.encrypt(zlib.compress(raw, 6))
     return f"{MAGIC} {kind} {node_uuid}\n".encode() + token
 
@@ -112,7 +111,7 @@ def _open(envelope: bytes, expected_kind: str, fernet: Fernet) -> dict[str, Any]
     token = envelope.partition(b"\n")[2]
     try:
         raw = zlib.decompress(fernet.decrypt(token))
-        body = json.loads(raw)
+        body = orjson.loads(raw)
     except (InvalidToken, zlib.error, ValueError) as error:
         raise SyncRefused(
             "sync.bad_signature",

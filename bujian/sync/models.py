@@ -165,7 +165,6 @@ class SyncConflict(TimeStampedModel):
         FIELD = "field", _("Changed on central and on the node")
         SAME_PERSON = "same_person", _("Same NIK as a resident central already has")
         HANDED_OVER = "handed_over", _("Document already handed over on central")
-        NOT_SYNCED = "not_synced", _("Changed on the node, but this kind is kept on central")
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")

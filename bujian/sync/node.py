@@ -13,11 +13,14 @@ import json
 import urllib.error
 import urllib.request
 import uuid as uuidlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core import serializers
 from django.db import transaction
@@ -27,8 +30,14 @@ from django.utils.translation import gettext as _
 from bujian.core.audit import record_audit
 from bujian.sync import wire
 from bujian.sync.crypto import SyncRefused, digest, open_package, read_header, seal_batch
+from bujian.sync.fastsql import Columns, canonical_uuid
 from bujian.sync.models import NodeCode, NodeState, PushedRecord
-from bujian.sync.writer import Incoming, create_records, set_deferred
+from bujian.sync.writer import (
+    Incoming,
+    create_records,
+    set_deferred,
+    write_registration_services,
+)
 
 BATCH_RECORDS = 2000
 BATCH_BYTES = 8 * 1024 * 1024
@@ -96,9 +105,7 @@ def _load_records(body: dict[str, Any]) -> None:
         resolver.load((kind, item.data) for item in items)
         create_records(kind, items, resolver)
         if kind.name == "registration":
-            from bujian.sync.receive import _write_registration_services
-
-            _write_registration_services(items, resolver)
+            write_registration_services(items, resolver)
     for kind in wire.KINDS:
         set_deferred(kind, grouped.get(kind.name, []), resolver)
 
@@ -134,25 +141,14 @@ def visit_day(node_state: NodeState) -> dict[str, Any]:
 
 
 def _all_records() -> Iterator[dict[str, Any]]:
-    from bujian.sync.package import registration_services
-
     for kind in wire.KINDS:
-        rows = list(wire.serialize(kind, kind.model._default_manager.all()))
-        services = (
-            registration_services([u for u, _d in rows]) if kind.name == "registration" else {}
-        )
-        for uuid, data in rows:
-            if kind.name == "registration":
-                data["services"] = services.get(uuid, [])
+        for uuid, data in wire.serialize(kind, kind.model._default_manager.all()):
             yield {"k": kind.name, "u": uuid, "d": data}
 
 
 def pending() -> list[dict[str, Any]]:
     """Every record whose content central has not acknowledged, in dependency order."""
-    acked = {
-        (kind, str(uuid)): value
-        for kind, uuid, value in PushedRecord.objects.values_list("kind", "uuid", "digest")
-    }
+    acked = {(kind, uuid): value for uuid, kind, value in _acked_rows()}
     waiting = []
     for record in _all_records():
         value = digest(record["d"])
@@ -160,6 +156,15 @@ def pending() -> list[dict[str, Any]]:
             record["digest"] = value
             waiting.append(record)
     return waiting
+
+
+def _acked_rows() -> list[tuple[str, str, str]]:
+    """(uuid, kind, digest) of every acknowledged record, read without the ORM's
+    per-value work (a node holds tens of thousands)."""
+    columns = Columns(PushedRecord, ["uuid", "kind", "digest"])
+    with columns.connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns.names_sql()} FROM {columns.table}")  # noqa: S608
+        return [(canonical_uuid(uuid), kind, value) for uuid, kind, value in cursor.fetchall()]
 
 
 def waiting_counts() -> dict[str, int]:
@@ -170,16 +175,24 @@ def waiting_counts() -> dict[str, int]:
 
 
 def _acknowledge(records: list[dict[str, Any]]) -> None:
-    PushedRecord.objects.bulk_create(
-        (
-            PushedRecord(kind=r["k"], uuid=r["u"], digest=r.get("digest") or digest(r["d"]))
-            for r in records
-        ),
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["kind", "uuid"],
-        update_fields=["digest"],
+    """Remember the digest central acknowledged for each record (insert or replace),
+    one statement sent with ``executemany``."""
+    if not records:
+        return
+    columns = Columns(PushedRecord, ["kind", "uuid", "digest"])
+    quote = columns.quote
+    sql = (
+        f"INSERT INTO {columns.table} ({columns.names_sql()}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({quote('kind')}, {quote('uuid')}) "
+        f"DO UPDATE SET {quote('digest')} = excluded.{quote('digest')}"
     )
+    params = [
+        columns.row({"kind": r["k"], "uuid": r["u"], "digest": r.get("digest") or digest(r["d"])})
+        for r in records
+    ]
+    # One transaction: outside one, each row would be its own commit.
+    with transaction.atomic(), columns.connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def batches(records: list[dict[str, Any]], node_state: NodeState) -> Iterator[list[dict[str, Any]]]:
@@ -190,7 +203,7 @@ def batches(records: list[dict[str, Any]], node_state: NodeState) -> Iterator[li
         kind = wire.BY_NAME[record["k"]]
         if kind.file_field and record["d"].get(kind.file_field):
             record["f"] = wire.file_content(kind, record["d"])
-        record_size = len(json.dumps(record["d"])) + len(record.get("f", ""))
+        record_size = len(orjson.dumps(record["d"])) + len(record.get("f", ""))
         if current and (len(current) >= BATCH_RECORDS or size + record_size > BATCH_BYTES):
             yield current
             current, size = [], 0
@@ -201,14 +214,34 @@ def batches(records: list[dict[str, Any]], node_state: NodeState) -> Iterator[li
 
 
 def seal(records: list[dict[str, Any]], node_state: NodeState, waiting: int = 0) -> bytes:
-    sequence = NodeState.objects.filter(pk=node_state.pk).values_list("sequence", flat=True)[0] + 1
-    NodeState.objects.filter(pk=node_state.pk).update(sequence=sequence)
+    """One batch, sealed, with the next sequence number."""
+    [sequence] = _take_sequences(node_state, 1)
+    return _seal_body(records, node_state, sequence, waiting, visit_day(node_state))
+
+
+def _take_sequences(node_state: NodeState, count: int) -> list[int]:
+    """``count`` batch numbers, taken in one write (they only order the batches in
+    central's list; one left unused by a cut push is no harm)."""
+    with transaction.atomic():
+        last = NodeState.objects.filter(pk=node_state.pk).values_list("sequence", flat=True)[0]
+        NodeState.objects.filter(pk=node_state.pk).update(sequence=last + count)
+    return list(range(last + 1, last + count + 1))
+
+
+def _seal_body(
+    records: list[dict[str, Any]],
+    node_state: NodeState,
+    sequence: int,
+    waiting: int,
+    day: dict[str, Any],
+) -> bytes:
+    """Pure work, no database: safe in the sealing thread."""
     body = {
         "node": str(node_state.node_uuid),
         "batch": str(uuidlib.uuid4()),
         "sequence": sequence,
         "created": timezone.now().isoformat(),
-        "visit_day": visit_day(node_state),
+        "visit_day": day,
         "waiting": waiting,
         "records": [
             {"k": r["k"], "u": r["u"], "d": r["d"], **({"f": r["f"]} if r.get("f") else {})}
@@ -216,6 +249,38 @@ def seal(records: list[dict[str, Any]], node_state: NodeState, waiting: int = 0)
         ],
     }
     return seal_batch(str(node_state.node_uuid), node_state.secret, body)
+
+
+def sealed_batches(
+    waiting: list[dict[str, Any]], node_state: NodeState
+) -> Iterator[tuple[list[dict[str, Any]], bytes]]:
+    """(records, envelope) of each batch, in order. The next batch is sealed in a
+    thread while the caller sends this one and central takes it, so the node's work
+    (JSON, compression, encryption) overlaps central's."""
+    cut = list(batches(waiting, node_state))
+    if not cut:
+        return
+    day = visit_day(node_state)
+    sequences = _take_sequences(node_state, len(cut))
+    left = len(waiting)
+    jobs = []
+    for records, sequence in zip(cut, sequences, strict=True):
+        left -= len(records)
+        jobs.append((records, sequence, left))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-seal") as pool:
+        ahead: deque[tuple[list[dict[str, Any]], Future[bytes]]] = deque()
+        following = iter(jobs)
+        for _job in jobs:
+            while len(ahead) < 2:
+                job = next(following, None)
+                if job is None:
+                    break
+                records, sequence, count = job
+                ahead.append(
+                    (records, pool.submit(_seal_body, records, node_state, sequence, count, day))
+                )
+            records, future = ahead.popleft()
+            yield records, future.result()
 
 
 @contextmanager
@@ -251,11 +316,8 @@ def push(*, central_url: str | None = None) -> dict[str, int]:
     totals = {"batches": 0, "records": 0, "created": 0, "updated": 0, "conflicts": 0}
     with push_lock():
         try:
-            waiting = pending()
-            left = len(waiting)
-            for records in batches(waiting, node_state):
-                left -= len(records)
-                result = send(url, seal(records, node_state, left))
+            for records, envelope in sealed_batches(pending(), node_state):
+                result = send(url, envelope)
                 _acknowledge(records)
                 totals["batches"] += 1
                 totals["records"] += len(records)
@@ -353,7 +415,7 @@ def export_file() -> bytes:
     node_state = state()
     if node_state is None:
         raise SyncRefused("sync.not_paired_here", _("This laptop is not paired with a visit."))
-    lines = [seal(records, node_state) for records in batches(pending(), node_state)]
+    lines = [envelope for _records, envelope in sealed_batches(pending(), node_state)]
     if not lines:
         lines = [seal([], node_state)]
     NodeState.objects.filter(pk=node_state.pk).update(last_export_at=timezone.now())

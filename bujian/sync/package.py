@@ -79,32 +79,8 @@ def wire_records(visit: Visit) -> list[dict[str, Any]]:
         blank = MINIMISED.get(name, {})
         for uuid, data in wire.serialize(kind, queryset):
             data.update(blank)
-            if name == "registration":
-                data["services"] = registration_services([uuid]).get(uuid, [])
             records.append({"k": name, "u": uuid, "d": data})
     return records
-
-
-def registration_services(uuids: Iterable[str]) -> dict[str, list[list[Any]]]:
-    """For each registration, its services and the requirements the resident has:
-    ``[[service code, [requirement ids]], ...]`` sorted, so digests are stable."""
-    through = apps.get_model("residents.RegistrationService")
-    result: dict[str, list[list[Any]]] = {}
-    rows = through.objects.filter(registration__uuid__in=list(uuids)).values_list(
-        "pk", "registration__uuid", "service__code"
-    )
-    present_model = through.documents_present.through
-    present: dict[int, list[int]] = {}
-    pks = [row[0] for row in rows]
-    for owner, requirement in present_model.objects.filter(
-        registrationservice_id__in=pks
-    ).values_list("registrationservice_id", "requirement_id"):
-        present.setdefault(owner, []).append(requirement)
-    for pk, uuid, code in rows:
-        result.setdefault(str(uuid), []).append([code, sorted(present.get(pk, []))])
-    for value in result.values():
-        value.sort()
-    return result
 
 
 def reference_objects(visit: Visit, records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,10 +14,17 @@ Rules (docs/architecture.md, "Field node"):
   different values keeps central's and opens a ``SyncConflict``. A resident the node
   created with a NIK central already has becomes an alias of central's resident, and
   each differing field is a conflict. Nothing is overwritten silently.
+* Logs that neither side ever edits (audit entries, aspiration history, survey
+  answers: ``Kind.append_only``) keep only their digest in the ledger; should such a
+  record come back changed, every field that differs is a conflict.
+* The bulk reads and writes are plain SQL (``fastsql``, ``writer``): a push of 30,000
+  records is mostly rows to write, and the ORM's per-value work was most of its time.
 """
 
 from __future__ import annotations
 
+import re
+import uuid as uuidlib
 from collections import defaultdict
 from typing import Any
 
@@ -28,16 +35,20 @@ from django.utils.translation import gettext as _
 from bujian.core.audit import record_audit
 from bujian.sync import wire
 from bujian.sync.crypto import SyncRefused, digest, open_batch, read_header
+from bujian.sync.fastsql import select_by_uuids
 from bujian.sync.models import FieldNode, SyncAlias, SyncBatch, SyncConflict, SyncRecord
 from bujian.sync.writer import (
     Incoming,
     create_records,
+    insert_rows,
     set_deferred,
     update_records,
     update_rows,
+    write_registration_services,
 )
 
 MAX_RECORDS = 50_000
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Fields where the node's empty value never replaces central's: the node may not know
 # the account (not in its package) or the data was left out of the package.
 NEVER_EMPTIED = {"resident": {"phone", "phone_consent_at"}}
@@ -58,10 +69,11 @@ def node_for_envelope(envelope: bytes) -> FieldNode:
 
 
 def _as_uuid(value: str) -> str | None:
-    import uuid
-
+    """The canonical text of a UUID (lower case, with dashes), or None."""
+    if CANONICAL_UUID.fullmatch(value):
+        return value
     try:
-        return str(uuid.UUID(value))
+        return str(uuidlib.UUID(value))
     except ValueError:
         return None
 
@@ -114,17 +126,15 @@ def _apply(
         return {**done.result(), "replayed": True}
     grouped: dict[str, list[Incoming]] = defaultdict(list)
     for record in records:
+        record_uuid = _as_uuid(str(record.get("u"))) if isinstance(record, dict) else None
         if (
-            not isinstance(record, dict)
+            record_uuid is None
             or record.get("k") not in wire.BY_NAME
             or not isinstance(record.get("d"), dict)
-            or _as_uuid(str(record.get("u"))) is None
         ):
             raise SyncRefused("sync.bad_record", _("The batch holds a malformed record."))
         grouped[record["k"]].append(
-            Incoming(
-                uuid=_as_uuid(str(record["u"])) or "", data=record["d"], content=record.get("f", "")
-            )
+            Incoming(uuid=record_uuid, data=record["d"], content=str(record.get("f") or ""))
         )
     aliases = {
         (kind, str(node_uuid)): str(central_uuid)
@@ -136,6 +146,7 @@ def _apply(
     counts = {"created": 0, "updated": 0, "unchanged": 0, "conflicts": 0}
     ledger = _Ledger(node)
     ledger.load(grouped, aliases)
+    written: dict[str, list[Incoming]] = {}
     for kind in wire.KINDS:
         items = grouped.get(kind.name, [])
         if not items:
@@ -147,8 +158,8 @@ def _apply(
         for item in items:
             central_uuid = resolver.central_uuid(kind.name, item.uuid)
             item_digest = digest(item.data)
-            entry = ledger.get(kind.name, central_uuid)
-            if entry is not None and entry.digest == item_digest:
+            item.extra["digest"] = item_digest
+            if ledger.digest(kind.name, central_uuid) == item_digest:
                 counts["unchanged"] += 1
                 item.pk = existing.get(central_uuid)
                 continue
@@ -157,19 +168,21 @@ def _apply(
                 changed.append(item)
             else:
                 new.append(item)
-        new = _take_duplicates(node, kind, new, resolver, existing, changed, ledger, counts)
+        new = _take_duplicates(node, kind, new, resolver, existing, changed)
+        if kind.name == "audit":
+            _translate_audit_targets(new + changed, resolver)
         create_records(kind, new, resolver)
         counts["created"] += len(new)
         for item in new:
-            ledger.put(kind.name, item.uuid, item.data)
+            ledger.put(kind.name, item.uuid, item.data, item.extra["digest"])
         merged = _merge(node, kind, changed, resolver, ledger, counts)
         update_records(kind, merged, resolver)
         counts["updated"] += len(merged)
+        written[kind.name] = new + merged
         if kind.name == "registration":
-            _write_registration_services(new + merged, resolver)
+            write_registration_services(new + merged, resolver)
     for kind in wire.KINDS:
-        set_deferred(kind, [i for i in grouped.get(kind.name, []) if i.pk is not None], resolver)
-    _translate_audit_targets(grouped.get("audit", []), resolver)
+        set_deferred(kind, written.get(kind.name, []), resolver)
     _apply_visit_day(node, body.get("visit_day"))
     ledger.save()
     batch = SyncBatch.objects.create(
@@ -192,12 +205,13 @@ def _apply(
 
 
 class _Ledger:
-    """The node's ledger rows this batch touches, loaded in one query per kind."""
+    """The node's ledger rows this batch touches: their digests, loaded in one query
+    per kind and 500 UUIDs; a row's content (the merge's base) only when merged."""
 
     def __init__(self, node: FieldNode) -> None:
         self.node = node
-        self.rows: dict[tuple[str, str], SyncRecord] = {}
-        self.dirty: dict[tuple[str, str], SyncRecord] = {}
+        self.rows: dict[tuple[str, str], tuple[int, str]] = {}  # -> (id, digest)
+        self.dirty: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
 
     def load(self, grouped: dict[str, list[Incoming]], aliases: dict[tuple[str, str], str]) -> None:
         wanted: dict[str, set[str]] = defaultdict(set)
@@ -211,34 +225,55 @@ class _Ledger:
                         target = str(value)
                         wanted[style[1]].add(aliases.get((style[1], target), target))
         for kind_name, uuids in wanted.items():
-            ordered = sorted(uuids)
-            for start in range(0, len(ordered), 500):
-                for row in SyncRecord.objects.filter(
-                    node=self.node, kind=kind_name, uuid__in=ordered[start : start + 500]
-                ):
-                    self.rows[(kind_name, str(row.uuid))] = row
+            for uuid, pk, row_digest in select_by_uuids(
+                SyncRecord,
+                uuids,
+                ["id", "digest"],
+                where="node_id = %s AND kind = %s",
+                params=[self.node.pk, kind_name],
+            ):
+                self.rows[(kind_name, uuid)] = (pk, row_digest)
 
-    def get(self, kind: str, uuid: str) -> SyncRecord | None:
-        return self.rows.get((kind, uuid))
+    def digest(self, kind: str, uuid: str) -> str | None:
+        row = self.rows.get((kind, uuid))
+        return row[1] if row is not None else None
 
     def knows(self, kind: str, uuid: str) -> bool:
-        return (kind, uuid) in self.rows
+        return (kind, uuid) in self.rows or (kind, uuid) in self.dirty
 
-    def put(self, kind: str, uuid: str, data: dict[str, Any]) -> None:
-        row = self.rows.get((kind, uuid))
-        if row is None:
-            row = SyncRecord(node=self.node, kind=kind, uuid=uuid)
-            self.rows[(kind, uuid)] = row
-        row.data = data
-        row.digest = digest(data)
-        self.dirty[(kind, uuid)] = row
+    def bases(self, kind: str, uuids: list[str]) -> dict[str, dict[str, Any]]:
+        """The content last agreed on, of the given records (those the ledger has)."""
+        pks = [self.rows[(kind, uuid)][0] for uuid in uuids if (kind, uuid) in self.rows]
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(pks), 500):
+            chunk = pks[start : start + 500]
+            for uuid, data in SyncRecord.objects.filter(pk__in=chunk).values_list("uuid", "data"):
+                found[str(uuid)] = data
+        return found
+
+    def put(self, kind: str, uuid: str, data: dict[str, Any], data_digest: str = "") -> None:
+        self.dirty[(kind, uuid)] = (data, data_digest or digest(data))
 
     def save(self) -> None:
-        rows = list(self.dirty.values())
-        new = [row for row in rows if row.pk is None]
-        old = [row for row in rows if row.pk is not None]
-        SyncRecord.objects.bulk_create(new, batch_size=500)
-        SyncRecord.objects.bulk_update(old, ["data", "digest"], batch_size=500)
+        new: list[dict[str, Any]] = []
+        old: list[SyncRecord] = []
+        for (kind, uuid), (data, data_digest) in self.dirty.items():
+            row = self.rows.get((kind, uuid))
+            if row is None:
+                new.append(
+                    {
+                        "node_id": self.node.pk,
+                        "kind": kind,
+                        "uuid": uuid,
+                        "digest": data_digest,
+                        "data": {} if wire.BY_NAME[kind].append_only else data,
+                        "pulled": False,
+                    }
+                )
+            else:
+                old.append(SyncRecord(pk=row[0], data=data, digest=data_digest))
+        insert_rows(SyncRecord, new, ids=False, trusted={"node_id", "kind", "digest", "pulled"})
+        update_rows(SyncRecord, old, ["data", "digest"])
 
 
 def _check_scope(
@@ -278,14 +313,11 @@ def _check_scope(
 
 
 def _existing(kind: wire.Kind, items: list[Incoming], resolver: wire.Resolver) -> dict[str, int]:
-    uuids = sorted({resolver.central_uuid(kind.name, item.uuid) for item in items})
+    uuids = {resolver.central_uuid(kind.name, item.uuid) for item in items}
     found: dict[str, int] = {}
-    for start in range(0, len(uuids), 500):
-        for pk, uuid in kind.model._default_manager.filter(
-            uuid__in=uuids[start : start + 500]
-        ).values_list("pk", "uuid"):
-            found[str(uuid)] = pk
-            resolver.add(kind.name, str(uuid), pk)
+    for uuid, pk in select_by_uuids(kind.model, uuids, ["id"]):
+        found[uuid] = pk
+        resolver.add(kind.name, uuid, pk)
     return found
 
 
@@ -296,8 +328,6 @@ def _take_duplicates(
     resolver: wire.Resolver,
     existing: dict[str, int],
     changed: list[Incoming],
-    ledger: _Ledger,
-    counts: dict[str, int],
 ) -> list[Incoming]:
     """New records that central already holds under another UUID become aliases: a
     resident by NIK, a registration by visit and resident, a handover by document."""
@@ -324,11 +354,17 @@ def _take_duplicates(
                 for item in by_resident[resident]:
                     matches[item.uuid] = (str(uuid), pk)
     elif kind.name == "handover":
+        by_document: dict[int | None, list[Incoming]] = defaultdict(list)
         for item in new:
             document = resolver.resolve(kind, item.uuid, "document", item.data.get("document"))
-            row = model.filter(document_id=document).values_list("pk", "uuid")
-            if row:
-                matches[item.uuid] = (str(row[0][1]), row[0][0])
+            by_document[document].append(item)
+        documents = sorted(pk for pk in by_document if pk is not None)
+        for start in range(0, len(documents), 500):
+            for pk, uuid, document in model.filter(
+                document_id__in=documents[start : start + 500]
+            ).values_list("pk", "uuid", "document_id"):
+                for item in by_document[document]:
+                    matches[item.uuid] = (str(uuid), pk)
     if not matches:
         return new
     remaining = []
@@ -364,16 +400,12 @@ def _merge(
         return []
     pks = [item.pk for item in items]
     current = dict(wire.serialize(kind, kind.model._default_manager.filter(pk__in=pks)))
-    if kind.name == "registration":
-        services = _registration_services_of(list(current))
-        for uuid, data in current.items():
-            data["services"] = services.get(uuid, [])
+    bases = ledger.bases(kind.name, [resolver.central_uuid(kind.name, i.uuid) for i in items])
     to_write = []
     for item in items:
         central_uuid = resolver.central_uuid(kind.name, item.uuid)
         now = current[central_uuid]
-        entry = ledger.get(kind.name, central_uuid)
-        base = entry.data if entry is not None else None
+        base = bases.get(central_uuid)
         take: list[str] = []
         for name, value in item.data.items():
             central_value = now.get(name)
@@ -459,78 +491,26 @@ def _conflict(
         counts["conflicts"] += 1
 
 
-def _registration_services_of(uuids: list[str]) -> dict[str, list[list[Any]]]:
-    from bujian.sync.package import registration_services
-
-    return registration_services(uuids)
-
-
-def _write_registration_services(items: list[Incoming], resolver: wire.Resolver) -> None:
-    """A registration's services travel inside it: ``[[service code, [requirement
-    ids]]]``. Written whole (the merge already made the union)."""
-    from django.apps import apps
-
-    through = apps.get_model("residents.RegistrationService")
-    present_model = through.documents_present.through
-    service_model = apps.get_model("agencies.Service")
-    requirement_model = apps.get_model("agencies.Requirement")
-    items = [item for item in items if "services" in item.data and item.pk is not None]
-    if not items:
-        return
-    codes = {code for item in items for code, _present in item.data["services"]}
-    services = dict(service_model.objects.filter(code__in=codes).values_list("code", "pk"))
-    known_requirements = set(
-        requirement_model.objects.filter(service__code__in=codes).values_list("pk", flat=True)
-    )
-    through.objects.filter(registration_id__in=[item.pk for item in items]).delete()
-    rows: list[tuple[Any, list[int]]] = []
-    for item in items:
-        for code, present in item.data["services"]:
-            if code not in services:
-                raise wire.missing_reference("registration", item.uuid, "services", code)
-            rows.append((through(registration_id=item.pk, service_id=services[code]), present))
-    # In bulk (the rows get their ids back), not two queries per registration.
-    through.objects.bulk_create([row for row, _present in rows], batch_size=500)
-    present_model.objects.bulk_create(
-        (
-            present_model(registrationservice_id=row.pk, requirement_id=requirement)
-            for row, present in rows
-            for requirement in present
-            if requirement in known_requirements
-        ),
-        batch_size=500,
-    )
-
-
 def _translate_audit_targets(items: list[Incoming], resolver: wire.Resolver) -> None:
-    """An audit entry's target travels by UUID; here it gets central's id. Targets
-    not met in this batch are read in one query per kind and 500 UUIDs."""
-    from bujian.core.models import AuditEntry
-
+    """An audit entry's target travels by UUID; here it gets central's id, put in
+    ``extra["columns"]`` for the row's write. Targets not met in this batch are read in
+    one query per kind and 500 UUIDs."""
     wanted: list[tuple[Incoming, str, str]] = []
     missing: dict[str, set[str]] = defaultdict(set)
     for item in items:
         target = item.data.get("target_uuid")
         kind_name = wire.KIND_OF_LABEL.get(str(item.data.get("target_type")))
-        if not target or not kind_name or item.pk is None:
+        if not target or not kind_name:
             continue
         wanted.append((item, kind_name, str(target)))
         if resolver.pk_of(kind_name, str(target)) is None:
             missing[kind_name].add(resolver.central_uuid(kind_name, str(target)))
     for kind_name, uuids in missing.items():
-        ordered = sorted(uuids)
-        for start in range(0, len(ordered), 500):
-            for pk, uuid in (
-                wire.BY_NAME[kind_name]
-                .model._default_manager.filter(uuid__in=ordered[start : start + 500])
-                .values_list("pk", "uuid")
-            ):
-                resolver.add(kind_name, str(uuid), pk)
-    updates = []
+        for uuid, pk in select_by_uuids(wire.BY_NAME[kind_name].model, uuids, ["id"]):
+            resolver.add(kind_name, uuid, pk)
     for item, kind_name, target in wanted:
         pk = resolver.pk_of(kind_name, target)
-        updates.append(AuditEntry(pk=item.pk, target_id=str(pk or "")))
-    update_rows(AuditEntry, updates, ["target_id"])
+        item.extra.setdefault("columns", {})["target_id"] = str(pk or "")
 
 
 def _apply_visit_day(node: FieldNode, day: Any) -> None:
@@ -553,29 +533,45 @@ def _apply_visit_day(node: FieldNode, day: Any) -> None:
         )
     attendance = day.get("attendance")
     if isinstance(attendance, dict):
-        for code, (value, late) in attendance.items():
-            if value in Participation.Attendance.values:
-                Participation.objects.filter(visit_id=node.visit_id, agency__code=code).exclude(
-                    attendance=value, late=bool(late)
-                ).update(attendance=value, late=bool(late), updated_at=timezone.now())
+        # One read; a write only for the agencies whose attendance moved.
+        current = {
+            code: (pk, value, late)
+            for pk, code, value, late in Participation.objects.filter(
+                visit_id=node.visit_id
+            ).values_list("pk", "agency__code", "attendance", "late")
+        }
+        for code, pair in attendance.items():
+            if not isinstance(pair, list | tuple) or len(pair) != 2 or code not in current:
+                continue
+            value, late = pair
+            pk, now_value, now_late = current[code]
+            if value in Participation.Attendance.values and (value, bool(late)) != (
+                now_value,
+                now_late,
+            ):
+                Participation.objects.filter(pk=pk).update(
+                    attendance=value, late=bool(late), updated_at=timezone.now()
+                )
 
 
 def split_file(data: bytes) -> list[bytes]:
     return [part.strip() for part in data.split(b"\n\n") if part.strip()]
 
 
-def receive_file(data: bytes) -> dict[str, Any]:
+def receive_file(data: bytes, *, node: FieldNode | None = None) -> dict[str, Any]:
     """A push file from the USB path: every batch in it is checked before any is
     applied, and all are applied in one transaction, so a file is taken whole or
-    refused whole."""
+    refused whole. With ``node`` (the page of that node), a file of another is refused."""
     envelopes = split_file(data)
     if not envelopes:
         raise SyncRefused("sync.empty_file", _("The file is empty."))
     opened = []
     for envelope in envelopes:
-        node = node_for_envelope(envelope)
-        opened.append((node, open_batch(envelope, node.secret), len(envelope)))
-    if len({node.pk for node, _body, _size in opened}) != 1:
+        sender = node_for_envelope(envelope)
+        if node is not None and sender.pk != node.pk:
+            raise SyncRefused("sync.wrong_node", _("This file comes from another field node."))
+        opened.append((sender, open_batch(envelope, sender.secret), len(envelope)))
+    if len({sender.pk for sender, _body, _size in opened}) != 1:
         raise SyncRefused("sync.mixed_file", _("The file holds batches of several field nodes."))
     totals = {
         "batches": 0,

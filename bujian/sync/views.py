@@ -150,11 +150,7 @@ def upload_push_file(request: HttpRequest, node_uuid: object) -> HttpResponse:
         return redirect("sync:node", node_uuid=field_node.uuid)
     data = form.cleaned_data["file"].read()
     try:
-        envelopes = receive.split_file(data)
-        for envelope in envelopes:
-            if receive.node_for_envelope(envelope).pk != field_node.pk:
-                raise SyncRefused("sync.wrong_node", _("This file comes from another field node."))
-        totals = receive.receive_file(data)
+        totals = receive.receive_file(data, node=field_node)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -30,6 +30,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from bujian.sync.crypto import SyncRefused
+from bujian.sync.fastsql import canonical_uuid, read_values, select_by_ids, select_by_uuids
 
 # Reference styles: how a foreign key is written on the wire.
 UUID = "uuid"  # another synced record, by its UUID: ("uuid", kind)
@@ -50,18 +51,32 @@ class Kind:
     exclude: frozenset[str] = frozenset()
     visit_field: str = ""  # a direct reference to the visit: must be the node's visit
     file_field: str = ""  # a file that travels inside the record (base64)
+    # Written once and never edited, on either side (logs): central's ledger keeps only
+    # the digest, not the content (the base of a merge that never happens).
+    append_only: bool = False
 
     @property
     def model(self) -> type[models.Model]:
         return apps.get_model(self.model_label)
 
     def plain_fields(self) -> list[models.Field[Any, Any]]:
-        skip = {"id", "uuid", "updated_at", *self.refs, *self.exclude}
-        return [
+        return _plain_fields(self)
+
+
+_PLAIN_FIELDS: dict[str, list[models.Field[Any, Any]]] = {}
+
+
+def _plain_fields(kind: Kind) -> list[models.Field[Any, Any]]:
+    found = _PLAIN_FIELDS.get(kind.name)
+    if found is None:
+        skip = {"id", "uuid", "updated_at", *kind.refs, *kind.exclude}
+        found = [
             f
-            for f in self.model._meta.concrete_fields
-            if f.name not in skip and f.name != self.file_field
+            for f in kind.model._meta.concrete_fields
+            if f.name not in skip and f.name != kind.file_field
         ]
+        _PLAIN_FIELDS[kind.name] = found
+    return found
 
 
 KINDS: list[Kind] = [
@@ -170,6 +185,7 @@ KINDS: list[Kind] = [
             "actor": (USER,),
             "agency": (CODE, "agencies.Agency"),
         },
+        append_only=True,
     ),
     Kind(
         "survey_response",
@@ -184,8 +200,9 @@ KINDS: list[Kind] = [
             "entered_by": (USER,),
         },
         visit_field="visit",
+        append_only=True,
     ),
-    Kind("audit", "core.AuditEntry", refs={"actor": (USER,)}),
+    Kind("audit", "core.AuditEntry", refs={"actor": (USER,)}, append_only=True),
 ]
 BY_NAME = {kind.name: kind for kind in KINDS}
 ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
@@ -222,7 +239,7 @@ def serialize(kind: Kind, queryset: QuerySet[Any]) -> Iterator[tuple[str, dict[s
     columns = ["pk", "uuid", *plain_names, *lookups.values()]
     if kind.file_field:
         columns.append(kind.file_field)
-    rows = list(queryset.order_by("pk").values(*columns))
+    rows = read_values(queryset.order_by("pk"), columns)
     m2m_values: dict[str, dict[int, list[str]]] = {}
     for name in kind.m2m:
         through = kind.model._meta.get_field(name).remote_field.through  # type: ignore[union-attr]
@@ -242,20 +259,53 @@ def serialize(kind: Kind, queryset: QuerySet[Any]) -> Iterator[tuple[str, dict[s
                 values.setdefault(owner_pk, []).append(code)
         m2m_values[name] = values
     audit_targets = _audit_target_uuids(rows) if kind.name == "audit" else {}
+    services: dict[int, list[list[Any]]] = {}
+    if kind.name == "registration":
+        services = _registration_services([row["pk"] for row in rows])
     for row in rows:
-        data: dict[str, Any] = {name: plain(row[name]) for name in plain_names}
+        data: dict[str, Any] = {name: row[name] for name in plain_names}
         for name, lookup in lookups.items():
-            data[name] = plain(row[lookup])
+            data[name] = row[lookup]
         for name, values in m2m_values.items():
             data[name] = sorted(values.get(row["pk"], []))
         if kind.file_field:
             data[kind.file_field] = row[kind.file_field] or ""
+        if kind.name == "registration":
+            data["services"] = services.get(row["pk"], [])
         if kind.name == "audit":
             target = audit_targets.get((row["target_type"], row["target_id"]))
             if target is not None:
                 data["target_id"] = ""
                 data["target_uuid"] = target
-        yield str(row["uuid"]), data
+        yield row["uuid"], data
+
+
+def _registration_services(pks: list[int]) -> dict[int, list[list[Any]]]:
+    """A registration's services travel inside it, with the requirements the resident
+    has: ``[[service code, [requirement ids]], ...]``, sorted so digests are stable."""
+    through = apps.get_model("residents.RegistrationService")
+    present_model = through.documents_present.through
+    rows: list[tuple[int, int, str]] = []
+    present: dict[int, list[int]] = {}
+    for start in range(0, len(pks), 5000):
+        chunk = pks[start : start + 5000]
+        rows.extend(
+            through.objects.filter(registration_id__in=chunk).values_list(
+                "pk", "registration_id", "service__code"
+            )
+        )
+    service_rows = [row[0] for row in rows]
+    for start in range(0, len(service_rows), 5000):
+        for owner, requirement in present_model.objects.filter(
+            registrationservice_id__in=service_rows[start : start + 5000]
+        ).values_list("registrationservice_id", "requirement_id"):
+            present.setdefault(owner, []).append(requirement)
+    result: dict[int, list[list[Any]]] = {}
+    for pk, registration, code in rows:
+        result.setdefault(registration, []).append([code, sorted(present.get(pk, []))])
+    for value in result.values():
+        value.sort()
+    return result
 
 
 def _audit_target_uuids(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
@@ -267,8 +317,8 @@ def _audit_target_uuids(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str
     found: dict[tuple[str, str], str] = {}
     for label, pks in wanted.items():
         model = BY_NAME[KIND_OF_LABEL[label]].model
-        for pk, uuid in model._default_manager.filter(pk__in=pks).values_list("pk", "uuid"):
-            found[(label, str(pk))] = str(uuid)
+        for pk, uuid in select_by_ids(model, sorted(pks), ["uuid"]):
+            found[(label, str(pk))] = canonical_uuid(uuid)
     return found
 
 
@@ -322,12 +372,8 @@ class Resolver:
                     elif style[0] == USER and value not in self.users:
                         want_user.add(str(value))
         for kind_name, uuids in want_uuid.items():
-            model = BY_NAME[kind_name].model
-            for chunk in _chunks(sorted(uuids)):
-                for pk, uuid in model._default_manager.filter(uuid__in=chunk).values_list(
-                    "pk", "uuid"
-                ):
-                    self.uuids[(kind_name, str(uuid))] = pk
+            for uuid, pk in select_by_uuids(BY_NAME[kind_name].model, uuids, ["id"]):
+                self.uuids[(kind_name, uuid)] = pk
         for label, codes in want_code.items():
             model = apps.get_model(label)
             key = "version" if label == "surveys.Questionnaire" else "code"
@@ -390,13 +436,17 @@ def missing_reference(kind: str, uuid: str, name: str, value: Any) -> SyncRefuse
     )
 
 
-def attributes(kind: Kind, uuid: str, data: dict[str, Any], resolver: Resolver) -> dict[str, Any]:
+def attributes(
+    kind: Kind, uuid: str, data: dict[str, Any], resolver: Resolver, *, raw: bool = False
+) -> dict[str, Any]:
     """Model attributes (``field`` or ``field_id``) for the plain fields and the
-    non-deferred references of one wire record."""
+    non-deferred references of one wire record. ``raw``: plain fields keep their wire
+    value (for ``fastsql.Columns``, which converts and checks them itself)."""
     values: dict[str, Any] = {}
     for model_field in kind.plain_fields():
         if model_field.attname in data:
-            values[model_field.attname] = model_field.to_python(data[model_field.attname])
+            value = data[model_field.attname]
+            values[model_field.attname] = value if raw else model_field.to_python(value)
     for name in kind.refs:
         if name in kind.deferred or name not in data:
             continue

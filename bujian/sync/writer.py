@@ -7,9 +7,12 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import models
+from django.utils import timezone
 
+from bujian.sync.fastsql import Columns, canonical_uuid, select_by_uuids
 from bujian.sync.wire import Kind, Resolver, attributes, m2m_ids, missing_reference
 
 
@@ -26,34 +29,103 @@ class Incoming:
 
 def create_records(kind: Kind, items: list[Incoming], resolver: Resolver) -> None:
     """Insert new rows with their own UUIDs and the times they were made on the other
-    side (``auto_now_add`` would stamp them with now, so it is set again after)."""
+    side, written as they are (``auto_now_add`` does not stamp them again)."""
     if not items:
         return
     model = kind.model
-    objects = []
+    rows = []
     for item in items:
-        values = attributes(kind, item.uuid, item.data, resolver)
-        obj = model(uuid=item.uuid, **values)
-        objects.append(obj)
-    model._default_manager.bulk_create(objects, batch_size=500)
-    for item, obj in zip(items, objects, strict=True):
-        item.pk = obj.pk
-        resolver.add(kind.name, item.uuid, obj.pk)
-    stamped = [
-        f.name
-        for f in model._meta.concrete_fields
-        if getattr(f, "auto_now_add", False) and f.name in items[0].data
-    ]
-    if stamped:
-        for item, obj in zip(items, objects, strict=True):
-            for name in stamped:
-                stamp_field = model._meta.get_field(name)
-                assert isinstance(stamp_field, models.Field)
-                setattr(obj, name, stamp_field.to_python(item.data[name]))
-        update_rows(model, objects, stamped)
+        values = attributes(kind, item.uuid, item.data, resolver, raw=True)
+        values["uuid"] = item.uuid
+        values.update(item.extra.get("columns", {}))
+        rows.append(values)
+    pks = insert_rows(model, rows)
+    for item, pk in zip(items, pks, strict=True):
+        item.pk = pk
+        resolver.add(kind.name, item.uuid, pk)
     _write_m2m(kind, items, resolver, replace=False)
     if kind.file_field:
-        _write_files(kind, items, objects)
+        _write_files(kind, items, [model(pk=pk, **row) for pk, row in zip(pks, rows, strict=True)])
+
+
+def insert_rows(
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    *,
+    ids: bool = True,
+    trusted: frozenset[str] | set[str] = frozenset(),
+) -> list[int]:
+    """INSERT one row per dict (attname -> wire or Python value) with one
+    ``executemany``; with ``ids``, the rows' ``uuid`` (unique) finds the new ids,
+    returned in order. ``trusted``: columns whose values this code made itself (passed
+    as they are, unchecked). A field not given takes its default (``auto_now``,
+    ``auto_now_add``: now). What ``bulk_create`` does without a model instance per row
+    or the ORM's per-value work, which were most of central's time for a push."""
+    if not rows:
+        return []
+    pk_field = model._meta.pk
+    assert pk_field is not None
+    given = set(rows[0])
+    fields = [f for f in model._meta.concrete_fields if f is not pk_field or f.attname in given]
+    now = timezone.now()
+    defaults: dict[str, Any] = {}
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now
+        elif not callable(getattr(f, "default", None)):
+            defaults[f.attname] = f.get_default()
+    columns = Columns(model, [f.attname for f in fields], trusted=trusted)
+    callables = [f for f in fields if f.attname not in defaults]
+    params = []
+    for row in rows:
+        if len(row) != len(fields):
+            row = {**defaults, **{f.attname: f.get_default() for f in callables}, **row}
+        params.append(columns.row(row))
+    sql = (
+        f"INSERT INTO {columns.table} ({columns.names_sql()}) "  # noqa: S608 - model names
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    connection = columns.connection
+    with connection.cursor() as cursor:
+        if ids and connection.vendor == "postgresql":
+            # psycopg runs the statement per row and keeps each RETURNING, in order.
+            pk_column = columns.quote(pk_field.column)
+            raw = cursor.cursor
+            raw.executemany(f"{sql} RETURNING {pk_column}", params, returning=True)
+            new_ids = []
+            while True:
+                new_ids.append(raw.fetchone()[0])
+                if not raw.nextset():
+                    break
+            return new_ids
+        cursor.executemany(sql, params)
+        if not ids:
+            return []
+        if connection.vendor == "sqlite" and _autoincrement(connection, model):
+            # The write lock is held (IMMEDIATE transaction) and the table counts with
+            # AUTOINCREMENT: the rows just inserted got the ids before the last one.
+            cursor.execute("SELECT last_insert_rowid()")
+            last = cursor.fetchone()[0]
+            return list(range(last - len(rows) + 1, last + 1))
+    found = dict(select_by_uuids(model, (row["uuid"] for row in rows), ["id"]))
+    return [found[canonical_uuid(row["uuid"])] for row in rows]
+
+
+_AUTOINCREMENT: dict[str, bool] = {}
+
+
+def _autoincrement(connection: Any, model: type[models.Model]) -> bool:
+    """Whether SQLite gives this table's new rows consecutive ids (Django creates
+    every AutoField with AUTOINCREMENT; checked once per table, not assumed)."""
+    table = model._meta.db_table
+    if table not in _AUTOINCREMENT:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table]
+            )
+            found = cursor.fetchone()
+        _AUTOINCREMENT[table] = bool(found) and "AUTOINCREMENT" in found[0].upper()
+    return _AUTOINCREMENT[table]
 
 
 def update_rows(model: type[models.Model], objects: list[Any], names: list[str]) -> None:
@@ -62,25 +134,23 @@ def update_rows(model: type[models.Model], objects: list[Any], names: list[str])
     compiling those was most of the time central took for a 30,000-record push."""
     if not objects:
         return
-    from django.db import connections, router
-
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    fields = [model._meta.get_field(name) for name in names]
-    assert all(isinstance(f, models.Field) for f in fields)
-    concrete = [f for f in fields if isinstance(f, models.Field)]
+    attnames = []
+    for name in names:
+        model_field = model._meta.get_field(name)
+        assert isinstance(model_field, models.Field)
+        attnames.append(model_field.attname)
+    columns = Columns(model, attnames)
     pk = model._meta.pk
     assert pk is not None
     sql = (
-        f"UPDATE {quote(model._meta.db_table)} SET "  # noqa: S608 - names from the model
-        + ", ".join(f"{quote(f.column)} = %s" for f in concrete)
-        + f" WHERE {quote(pk.column)} = %s"
+        f"UPDATE {columns.table} SET "  # noqa: S608 - names from the model
+        + ", ".join(f"{columns.quote(f.column)} = %s" for f in columns.fields)
+        + f" WHERE {columns.quote(pk.column)} = %s"
     )
     params = [
-        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in concrete] + [obj.pk]
-        for obj in objects
+        [*columns.row({name: getattr(obj, name) for name in attnames}), obj.pk] for obj in objects
     ]
-    with connection.cursor() as cursor:
+    with columns.connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
 
@@ -93,8 +163,7 @@ def _write_files(kind: Kind, items: list[Incoming], objects: list[models.Model])
         file_field = getattr(obj, kind.file_field)
         file_field.save(name.rsplit("/", 1)[-1], ContentFile(base64.b64decode(item.content)), False)
         changed.append(obj)
-    if changed:
-        kind.model._default_manager.bulk_update(changed, [kind.file_field])
+    update_rows(kind.model, changed, [kind.file_field])
 
 
 def _write_m2m(kind: Kind, items: list[Incoming], resolver: Resolver, *, replace: bool) -> None:
@@ -135,44 +204,81 @@ def update_records(kind: Kind, items: list[Incoming], resolver: Resolver) -> Non
         if not plain_names:
             continue
         values = attributes(kind, item.uuid, {n: item.data[n] for n in plain_names}, resolver)
+        values.update(item.extra.get("columns", {}))  # central's own values (audit target)
         assert item.pk is not None
         obj = model(pk=item.pk, **values)
         attnames = tuple(sorted(values))
         by_fields.setdefault(attnames, []).append(obj)
+    stamped = "updated_at" in {f.name for f in model._meta.concrete_fields}
     for attnames, objects in by_fields.items():
-        if "updated_at" in {f.name for f in model._meta.concrete_fields}:
+        if stamped:
+            now = timezone.now()
             for obj in objects:
-                obj.updated_at = _now()  # type: ignore[attr-defined]
+                obj.updated_at = now  # type: ignore[attr-defined]
             attnames = (*attnames, "updated_at")
-        model._default_manager.bulk_update(objects, list(attnames), batch_size=500)
+        update_rows(model, objects, list(attnames))
     _write_m2m(kind, m2m_items, resolver, replace=True)
 
 
 def set_deferred(kind: Kind, items: list[Incoming], resolver: Resolver) -> None:
-    """Set references that may point forward (to rows created later in the batch)."""
+    """Set references that may point forward (to rows created later in the batch):
+    on a row just created, those it has; on a merged row, those the merge took."""
     if not kind.deferred or not items:
         return
-    model = kind.model
-    objects = []
     names = sorted(kind.deferred)
+    by_names: dict[tuple[str, ...], list[Any]] = {}
     for item in items:
-        if not any(name in item.data for name in names):
+        taken = item.extra.get("fields")
+        if taken is None:  # created: the row has no deferred reference yet
+            wanted = tuple(name for name in names if item.data.get(name))
+        else:
+            wanted = tuple(name for name in names if name in taken)
+        if not wanted:
             continue
         assert item.pk is not None
-        obj = model(pk=item.pk)
-        for name in names:
+        obj = kind.model(pk=item.pk)
+        for name in wanted:
             value = item.data.get(name)
             target = kind.refs[name][1]
             pk = resolver.pk_of(target, str(value)) if value else None
             if value and pk is None:
                 raise missing_reference(kind.name, item.uuid, name, value)
             setattr(obj, f"{name}_id", pk)
-        objects.append(obj)
-    if objects:
-        model._default_manager.bulk_update(objects, [f"{n}_id" for n in names], batch_size=500)
+        by_names.setdefault(wanted, []).append(obj)
+    for wanted, objects in by_names.items():
+        update_rows(kind.model, objects, [f"{name}_id" for name in wanted])
 
 
-def _now() -> Any:
-    from django.utils import timezone
-
-    return timezone.now()
+def write_registration_services(items: list[Incoming], resolver: Resolver) -> None:
+    """A registration's services travel inside it: ``[[service code, [requirement
+    ids]]]``. Written whole (the merge already made the union)."""
+    through = apps.get_model("residents.RegistrationService")
+    present_model = through.documents_present.through
+    service_model = apps.get_model("agencies.Service")
+    requirement_model = apps.get_model("agencies.Requirement")
+    items = [item for item in items if "services" in item.data and item.pk is not None]
+    if not items:
+        return
+    codes = {code for item in items for code, _present in item.data["services"]}
+    services = dict(service_model.objects.filter(code__in=codes).values_list("code", "pk"))
+    known_requirements = set(
+        requirement_model.objects.filter(service__code__in=codes).values_list("pk", flat=True)
+    )
+    through.objects.filter(registration_id__in=[item.pk for item in items]).delete()
+    rows: list[tuple[Any, list[int]]] = []
+    for item in items:
+        for code, present in item.data["services"]:
+            if code not in services:
+                raise missing_reference("registration", item.uuid, "services", code)
+            rows.append((through(registration_id=item.pk, service_id=services[code]), present))
+    # In bulk (the rows get their ids back), not two queries per registration.
+    through.objects.bulk_create([row for row, _present in rows], batch_size=500)
+    present_model.objects.bulk_create(
+        (
+            present_model(registrationservice_id=row.pk, requirement_id=requirement)
+            for row, present in rows
+            for requirement in present
+            if requirement in known_requirements
+        ),
+        batch_size=500,
+    )

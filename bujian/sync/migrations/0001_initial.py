@@ -129,7 +129,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('kind', models.CharField(choices=[('field', 'Changed on central and on the node'), ('same_person', 'Same NIK as a resident central already has'), ('handed_over', 'Document already handed over on central'), ('not_synced', 'Changed on the node, but this kind is kept on central')], max_length=16, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('field', 'Changed on central and on the node'), ('same_person', 'Same NIK as a resident central already has'), ('handed_over', 'Document already handed over on central')], max_length=16, verbose_name='kind')),
                 ('record_kind', models.CharField(max_length=40, verbose_name='record')),
                 ('record_uuid', models.UUIDField()),
                 ('record_label', models.CharField(max_length=200, verbose_name='record')),

@@ -281,3 +281,32 @@ def test_a_check_in_made_on_central_before_pairing_travels_in_the_package(
     result = receive_batch(_batch(node, [record]))
     assert result["created"] == 0
     assert hall.visit.participations.get(agency=disdukcapil).checkins.count() == 1
+
+
+def test_a_document_the_node_carries_is_handed_over_there_only(
+    regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency, budi: User
+) -> None:
+    from bujian.records.actions_documents import hand_over_document
+    from bujian.records.models import Document, DocumentHandover
+
+    hall = make_hall(
+        regency=regency, village=village, disdukcapil=disdukcapil, samsat=samsat, actor=budi
+    )
+    document = Document.objects.create(
+        kind=Document.Kind.KK,
+        number="1701050000000009",
+        resident=ResidentFactory.create(village=village),
+        agency=disdukcapil,
+        status=Document.Status.READY,
+    )
+    node, code = actions.register_node(visit=hall.visit, name="Laptop", actor=budi)
+    actions.hand_out_package(code=code, actor=budi)
+    with pytest.raises(DomainError) as refused:
+        hand_over_document(
+            document=document, actor=budi, recipient="resident", place="village_office"
+        )
+    assert refused.value.code == "sync.document_on_field_node"
+    assert not DocumentHandover.objects.exists()
+    actions.release_node(node=node, actor=budi)
+    hand_over_document(document=document, actor=budi, recipient="resident", place="village_office")
+    assert DocumentHandover.objects.filter(document=document).exists()
