@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import connections, router
 from django.utils.translation import gettext as _
 
 from bujian.core.errors import DomainError
@@ -23,17 +24,26 @@ def serving_node(visit_id: int) -> FieldNode | None:
 
 
 def ensure_visit_served_here(visit: Any) -> None:
+    """Runs in every ticket issue: one prepared statement, not an ORM query (whose
+    compiling was a quarter of an issue's time)."""
     if settings.BUJIAN_FIELD_NODE:  # the node is where the visit runs
         return
-    node = serving_node(visit.pk)
-    if node is not None:
+    connection = connections[router.db_for_read(FieldNode)]
+    table = connection.ops.quote_name(FieldNode._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT name FROM {table} WHERE visit_id = %s AND status = %s LIMIT 1",  # noqa: S608
+            [visit.pk, FieldNode.Status.PAIRED.value],
+        )
+        found = cursor.fetchone()
+    if found is not None:
         raise DomainError(
             "sync.visit_on_field_node",
             _(
                 "This visit runs on field node %(node)s: register residents, issue tickets "
                 "and hand over documents there. Central takes them back after the sync."
             )
-            % {"node": node.name},
+            % {"node": found[0]},
         )
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import fcntl
 import json
+import queue
+import threading
 import urllib.error
 import urllib.request
 import uuid as uuidlib
-from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core import serializers
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -148,14 +148,29 @@ def _all_records() -> Iterator[dict[str, Any]]:
 
 def pending() -> list[dict[str, Any]]:
     """Every record whose content central has not acknowledged, in dependency order."""
-    acked = {(kind, uuid): value for uuid, kind, value in _acked_rows()}
-    waiting = []
+    return list(pending_stream(_acked()))
+
+
+def pending_stream(acked: dict[tuple[str, str], str]) -> Iterator[dict[str, Any]]:
+    """``pending()`` one record at a time, kind by kind (a push sends the first batches
+    while the later kinds are still being read)."""
     for record in _all_records():
         value = digest(record["d"])
         if acked.get((record["k"], record["u"])) != value:
             record["digest"] = value
-            waiting.append(record)
-    return waiting
+            yield record
+
+
+def _acked() -> dict[tuple[str, str], str]:
+    return {(kind, uuid): value for uuid, kind, value in _acked_rows()}
+
+
+def never_sent(acked: dict[tuple[str, str], str]) -> int:
+    """How many records central has never acknowledged at all: what a push reports
+    as waiting before it has read everything (an edit of a record already sent is
+    counted once its batch goes)."""
+    rows = sum(kind.model._default_manager.count() for kind in wire.KINDS)
+    return max(rows - len(acked), 0)
 
 
 def _acked_rows() -> list[tuple[str, str, str]]:
@@ -195,7 +210,9 @@ def _acknowledge(records: list[dict[str, Any]]) -> None:
         cursor.executemany(sql, params)
 
 
-def batches(records: list[dict[str, Any]], node_state: NodeState) -> Iterator[list[dict[str, Any]]]:
+def batches(
+    records: Iterable[dict[str, Any]], node_state: NodeState
+) -> Iterator[list[dict[str, Any]]]:
     """Cut the waiting records into batches, keeping dependency order."""
     current: list[dict[str, Any]] = []
     size = 0
@@ -252,35 +269,76 @@ def _seal_body(
 
 
 def sealed_batches(
-    waiting: list[dict[str, Any]], node_state: NodeState
+    waiting: Iterable[dict[str, Any]], node_state: NodeState, total: int
 ) -> Iterator[tuple[list[dict[str, Any]], bytes]]:
-    """(records, envelope) of each batch, in order. The next batch is sealed in a
-    thread while the caller sends this one and central takes it, so the node's work
-    (JSON, compression, encryption) overlaps central's."""
-    cut = list(batches(waiting, node_state))
-    if not cut:
-        return
+    """(records, envelope) of each batch, in order; ``total``: the records waiting, as
+    far as known. A thread reads, cuts and seals the next batches while the caller
+    sends this one and central takes it, so the node's work overlaps central's. Called
+    inside a transaction (tests), the work stays in this thread: another connection
+    would not see what the transaction wrote."""
     day = visit_day(node_state)
-    sequences = _take_sequences(node_state, len(cut))
-    left = len(waiting)
-    jobs = []
-    for records, sequence in zip(cut, sequences, strict=True):
-        left -= len(records)
-        jobs.append((records, sequence, left))
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-seal") as pool:
-        ahead: deque[tuple[list[dict[str, Any]], Future[bytes]]] = deque()
-        following = iter(jobs)
-        for _job in jobs:
-            while len(ahead) < 2:
-                job = next(following, None)
-                if job is None:
-                    break
-                records, sequence, count = job
-                ahead.append(
-                    (records, pool.submit(_seal_body, records, node_state, sequence, count, day))
-                )
-            records, future = ahead.popleft()
-            yield records, future.result()
+    if connection.in_atomic_block:
+        yield from _sealed(waiting, node_state, total, day)
+        return
+    results: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def offer(item: Any) -> None:
+        while not stop.is_set():
+            try:
+                results.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for sealed in _sealed(waiting, node_state, total, day):
+                offer(sealed)
+        except BaseException as error:
+            offer(error)
+        finally:
+            offer(_DONE)
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=produce, name="sync-seal", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = results.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_DONE = object()
+
+
+def _sealed(
+    waiting: Iterable[dict[str, Any]], node_state: NodeState, total: int, day: dict[str, Any]
+) -> Iterator[tuple[list[dict[str, Any]], bytes]]:
+    """Cut and seal, one batch behind the cutting: the last batch says nothing waits."""
+    held: list[dict[str, Any]] | None = None
+    sent = 0
+    for records in batches(waiting, node_state):
+        if held is not None:
+            sent += len(held)
+            yield held, _seal_next(held, node_state, max(total - sent, len(records)), day)
+        held = records
+    if held is not None:
+        yield held, _seal_next(held, node_state, 0, day)
+
+
+def _seal_next(
+    records: list[dict[str, Any]], node_state: NodeState, waiting: int, day: dict[str, Any]
+) -> bytes:
+    [sequence] = _take_sequences(node_state, 1)
+    return _seal_body(records, node_state, sequence, waiting, day)
 
 
 @contextmanager
@@ -316,7 +374,9 @@ def push(*, central_url: str | None = None) -> dict[str, int]:
     totals = {"batches": 0, "records": 0, "created": 0, "updated": 0, "conflicts": 0}
     with push_lock():
         try:
-            for records, envelope in sealed_batches(pending(), node_state):
+            acked = _acked()
+            waiting = pending_stream(acked)
+            for records, envelope in sealed_batches(waiting, node_state, never_sent(acked)):
                 result = send(url, envelope)
                 _acknowledge(records)
                 totals["batches"] += 1
@@ -415,7 +475,8 @@ def export_file() -> bytes:
     node_state = state()
     if node_state is None:
         raise SyncRefused("sync.not_paired_here", _("This laptop is not paired with a visit."))
-    lines = [envelope for _records, envelope in sealed_batches(pending(), node_state)]
+    waiting = pending()
+    lines = [envelope for _records, envelope in sealed_batches(waiting, node_state, len(waiting))]
     if not lines:
         lines = [seal([], node_state)]
     NodeState.objects.filter(pk=node_state.pk).update(last_export_at=timezone.now())

@@ -72,8 +72,8 @@ def insert_rows(
     for f in fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             defaults[f.attname] = now
-        elif not callable(getattr(f, "default", None)):
-            defaults[f.attname] = f.get_default()
+        elif not (f.has_default() and callable(f.default)):
+            defaults[f.attname] = f.get_default()  # a constant: computed once
     columns = Columns(model, [f.attname for f in fields], trusted=trusted)
     callables = [f for f in fields if f.attname not in defaults]
     params = []
