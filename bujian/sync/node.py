@@ -294,6 +294,8 @@ def sealed_batches(
     def produce() -> None:
         try:
             for sealed in _sealed(waiting, node_state, total, day):
+                if stop.is_set():  # the push stopped (central refused, no connection)
+                    break
                 offer(sealed)
         except BaseException as error:
             offer(error)

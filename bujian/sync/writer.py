@@ -101,7 +101,11 @@ def insert_rows(
         cursor.executemany(sql, params)
         if not ids:
             return []
-        if connection.vendor == "sqlite" and _autoincrement(connection, model):
+        if (
+            connection.vendor == "sqlite"
+            and connection.in_atomic_block  # else another writer may come in between
+            and _autoincrement(connection, model)
+        ):
             # The write lock is held (IMMEDIATE transaction) and the table counts with
             # AUTOINCREMENT: the rows just inserted got the ids before the last one.
             cursor.execute("SELECT last_insert_rowid()")
