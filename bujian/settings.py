@@ -255,8 +255,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(env_str("BUJIAN_MEDIA_ROOT", str(VAR_DIR / "media")))
 # The queue screens' change counters (bujian/queueing/board.py), one small file per visit.
 BUJIAN_BOARD_DIR = VAR_DIR / "board"
-# While the queue moves, a board's state is built at most once per this many milliseconds
-# per worker process, however many boards poll (bujian/queueing/queries_board.py).
+# While the queue moves, a board's state, and the lines the status pages count people
+# ahead in, are read at most once per this many milliseconds per worker process, however
+# many boards and phones poll (bujian/queueing/queries_board.py, queries_lines.py).
 BUJIAN_BOARD_REBUILD_MS = env_int("BUJIAN_BOARD_REBUILD_MS", default=500)
 MEDIA_URL = "/media/"
 

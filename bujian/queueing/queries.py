@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -14,14 +15,18 @@ from django.http import Http404
 from bujian.accounts.models import User
 from bujian.agencies.models import Agency, Service
 from bujian.queueing.models import Ticket, VisitTicket
+from bujian.queueing.queries_lines import visit_lines
 from bujian.residents.models import Registration, Resident
 from bujian.residents.nik import mask_nik
 from bujian.residents.queries import find_residents, visible_residents
+from bujian.surveys.models import SurveyResponse
 from bujian.visits.models import Booth, Participation, Visit
 from bujian.visits.queries import get_visit_for_admin, get_visit_for_staff
 
 # --- desk and public status ----------------------------------------------------------
 
+# Bump when the status page shows something new: tags of the old page stop matching.
+PUBLIC_STATUS_FORMAT = 1
 _UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", re.I)
 
 
@@ -310,6 +315,8 @@ class PublicStatus:
     # The earliest moment a count may change without any queue action (a skipped
     # ticket coming back); until then the board version alone says "unchanged".
     valid_until: dt.datetime | None = None
+    # The visit's board version the counts were read at.
+    version: int = 0
 
     @property
     def is_active(self) -> bool:
@@ -330,9 +337,12 @@ def _is_in_line(ticket: Ticket, now: dt.datetime) -> bool:
     )
 
 
-def public_status(ticket_uuid: uuid.UUID, now: dt.datetime) -> PublicStatus:
+def public_status(ticket_uuid: uuid.UUID, now: dt.datetime, *, version: int) -> PublicStatus:
     """Where the holder of a visit ticket stands at each booth. Reads no NIK and no
-    personal data beyond what the page shows (the first name)."""
+    personal data beyond what the page shows (the first name). ``version`` is the
+    visit's board version, read before calling: the ticket's own rows are read now,
+    the lines ahead of it come from ``visit_lines`` (at most BUJIAN_BOARD_REBUILD_MS
+    old), and the answer's ``version`` is the oldest of the reads."""
     visit_ticket = (
         VisitTicket.objects.select_related("visit__village", "visit__regency", "resident")
         .filter(uuid=ticket_uuid)
@@ -350,35 +360,20 @@ def public_status(ticket_uuid: uuid.UUID, now: dt.datetime) -> PublicStatus:
     if visit_ticket.busy_with_id is not None:
         busy = next((t for t in tickets if t.pk == visit_ticket.busy_with_id), None)
         busy_at = busy.booth if busy else None
-    in_line = Q(status=Ticket.Status.WAITING) | Q(status=Ticket.Status.SKIPPED, return_at__lte=now)
     places = []
     valid_until = None
+    read_version = version
     for ticket in tickets:
         place = QueuePlace(ticket=ticket)
         if _is_in_line(ticket, now):
-            earlier = Q(queued_at__lt=ticket.queued_at) | Q(
-                queued_at=ticket.queued_at, pk__lt=ticket.pk
-            )
-            place.ahead = (
-                Ticket.objects.filter(booth_id=ticket.booth_id, day=ticket.day)
-                .filter(in_line)
-                .filter(earlier)
-                .count()
+            lines = visit_lines(visit_ticket.visit_id, ticket.day, version=version)
+            if lines.version != version:
+                read_version = lines.version  # an older read, still within the interval
+            place.ahead, returning = lines.line(ticket.booth_id).ahead(
+                ticket.queued_at, ticket.pk, now
             )
             if busy_at is not None and busy_at.pk != ticket.booth_id:
                 place.busy_at = busy_at
-            returning = (
-                Ticket.objects.filter(
-                    booth_id=ticket.booth_id,
-                    day=ticket.day,
-                    status=Ticket.Status.SKIPPED,
-                    return_at__gt=now,
-                )
-                .filter(earlier)
-                .order_by("return_at")
-                .values_list("return_at", flat=True)
-                .first()
-            )
             if returning is not None and (valid_until is None or returning < valid_until):
                 valid_until = returning
         elif (
@@ -388,7 +383,52 @@ def public_status(ticket_uuid: uuid.UUID, now: dt.datetime) -> PublicStatus:
         ):
             valid_until = ticket.return_at  # the ticket itself comes back into the line
         places.append(place)
-    return PublicStatus(visit_ticket=visit_ticket, places=places, valid_until=valid_until)
+    return PublicStatus(
+        visit_ticket=visit_ticket, places=places, valid_until=valid_until, version=read_version
+    )
+
+
+def public_status_tag(state: PublicStatus, *, language: str) -> str:
+    """A digest of everything the status page shows, in ``language``: the same tag
+    means the same page. It reads no more than the page: the first name and, for
+    finished tickets, whether their survey is answered (one query, only then). The
+    digest is one-way, so the tag carries no name."""
+    visit = state.visit_ticket.visit
+    done = [p.ticket.pk for p in state.places if p.ticket.status == Ticket.Status.DONE]
+    answered = (
+        sorted(
+            SurveyResponse.objects.filter(ticket_id__in=done).values_list("ticket_id", flat=True)
+        )
+        if done
+        else []
+    )
+    shown = [
+        PUBLIC_STATUS_FORMAT,
+        language,
+        visit.pk,
+        str(visit.village),
+        visit.regency.program_name,
+        visit.regency.time_zone,
+        first_name(state.visit_ticket.resident.full_name),
+        state.is_active,
+        answered,
+        [
+            (
+                place.ticket.pk,
+                place.ticket.label,
+                place.ticket.status,
+                place.ticket.booth.name,
+                place.ticket.booth.participation.agency.short_name,
+                place.ticket.return_at.isoformat() if place.ticket.return_at else "",
+                place.state,
+                place.ahead,
+                place.busy_at.name if place.busy_at else "",
+            )
+            for place in state.places
+        ],
+    ]
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
 
 
 def first_name(full_name: str) -> str:

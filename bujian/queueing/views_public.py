@@ -1,16 +1,20 @@
 """The public status page behind the QR on a printed ticket: no login, no NIK, no
 personal data but the first name.
 
-Phones poll it every 10 seconds. The answer carries the visit's board version as
-its ETag; a poll that sends the same version back (If-None-Match) gets 304 Not
-Modified from the cache alone, without a database query and without touching the
-session, so hundreds of waiting phones cost the server almost nothing."""
+Phones poll it every 10 seconds. The answer's ETag is a digest of what the page shows
+(``queries.public_status_tag``), so on a busy day, when the visit's board version moves
+every few hundred milliseconds, a page whose places have not changed still answers 304
+Not Modified, without rendering. The server also remembers, per ticket, the tag it last
+sent and the board version it was read at: while that version has not moved, a poll
+holding that tag gets 304 from the cache alone, without a database query and without
+touching the session, so hundreds of waiting phones cost the server almost nothing."""
 
 from __future__ import annotations
 
 import json
 import time
 import uuid
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -35,9 +39,18 @@ def _known_key(ticket_uuid: uuid.UUID) -> str:
     return f"queueing:status-ticket:{ticket_uuid}"
 
 
-def _etag(version: int) -> str:
+class _Known(NamedTuple):
+    """What the server remembers of a ticket's page (in the shared cache)."""
+
+    visit_id: int
+    valid_until: float | None  # until then, the page cannot change by the clock alone
+    version: int  # the visit's board version the page was read at
+    tag: str  # the page's ETag then
+
+
+def _etag(tag: str) -> str:
     # The language is part of the page, so it is part of the tag.
-    return f'"{version}-{get_language() or ""}"'
+    return f'{tag[:-1]}-{get_language() or ""}"'
 
 
 def _sent_etags(request: HttpRequest) -> set[str]:
@@ -53,32 +66,34 @@ def _no_store_headers(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-def _not_modified(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse | None:
-    """304 when the client holds the current version: cache reads only."""
-    sent = _sent_etags(request)
-    if not sent:
-        return None
+def _known(ticket_uuid: uuid.UUID) -> _Known | None:
     known = cache.get(_known_key(ticket_uuid))
-    if known is None:
+    # An entry of the earlier shape (visit, valid until) counts as unknown.
+    return known if isinstance(known, _Known) else None
+
+
+def _unchanged_etag(known: _Known | None, sent: set[str]) -> str | None:
+    """The ETag when the client holds the page as last read and no queue change came
+    since: cache and version file reads only."""
+    if known is None or _etag(known.tag) not in sent:
         return None
-    visit_id, valid_until = known
-    if valid_until is not None and time.time() >= valid_until:
+    if known.valid_until is not None and time.time() >= known.valid_until:
         return None  # a skipped ticket has come back into a line: recount
-    etag = _etag(board_version(visit_id))
-    if etag not in sent:
+    if board_version(known.visit_id) != known.version:
         return None
-    return _no_store_headers(HttpResponseNotModified(), etag)
+    return _etag(known.tag)
 
 
 @require_GET
 def status(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse:
     """Where the resident stands at each booth. With htmx only the status block is
     sent; the block polls again every POLL_SECONDS while any ticket is still open."""
-    unchanged = _not_modified(request, ticket_uuid)
+    sent = _sent_etags(request)
+    known = _known(ticket_uuid)
+    unchanged = _unchanged_etag(known, sent)
     if unchanged is not None:
-        return unchanged
-    known = cache.get(_known_key(ticket_uuid))
-    visit_id = known[0] if known else None
+        return _no_store_headers(HttpResponseNotModified(), unchanged)
+    visit_id = known.visit_id if known else None
     if visit_id is None:
         visit_id = (
             VisitTicket.objects.filter(uuid=ticket_uuid).values_list("visit_id", flat=True).first()
@@ -86,11 +101,18 @@ def status(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse:
     if visit_id is None:
         return render(request, "queueing/status_missing.html", status=404)
     # Read the version before the queue: a change made meanwhile moves the version
-    # past this tag, so the next poll fetches it.
-    etag = _etag(board_version(visit_id))
-    state = queries.public_status(ticket_uuid, timezone.now())
+    # past the one remembered, so the next poll reads the queue again.
+    version = board_version(visit_id)
+    state = queries.public_status(ticket_uuid, timezone.now(), version=version)
+    tag = queries.public_status_tag(state, language=get_language() or "")
     valid_until = state.valid_until.timestamp() if state.valid_until else None
-    cache.set(_known_key(ticket_uuid), (visit_id, valid_until), timeout=_KNOWN_SECONDS)
+    fresh = _Known(visit_id=visit_id, valid_until=valid_until, version=state.version, tag=tag)
+    if fresh != known:
+        cache.set(_known_key(ticket_uuid), fresh, timeout=_KNOWN_SECONDS)
+    etag = _etag(tag)
+    if etag in sent:
+        # The queue moved elsewhere, this page did not: nothing to render or send.
+        return _no_store_headers(HttpResponseNotModified(), etag)
     context = {
         "state": state,
         "visit": state.visit_ticket.visit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -223,3 +224,100 @@ def test_unknown_ticket_is_404(db: None) -> None:
         reverse("queueing:status", args=["0b7c1f1e-1d7c-4a55-9d0b-2f9c6bb3d1a1"])
     )
     assert response.status_code == 404
+
+
+def test_unchanged_page_answers_304_after_a_queue_change_elsewhere(
+    day: VisitDay,
+    village: Village,
+    siti: User,
+    andi: User,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """The visit's version moves on every queue action; a page whose places did not
+    change still answers 304, without rendering, after a few queries."""
+    (visit_ticket,) = queue(day, village, ["Ani"], siti=siti)
+    other = make_resident(village, "Badu", 60)
+    client = english()
+    etag = client.get(url(visit_ticket))["ETag"]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.issue_visit_ticket(
+            visit=day.visit, resident=other, services=[day.stnk], issued_by=siti
+        )
+        actions.call_next(booth=day.visit.booths.get(prefix="B"), actor=andi)
+    with django_assert_max_num_queries(3):
+        again = client.get(url(visit_ticket), headers={"If-None-Match": etag, "HX-Request": "true"})
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert again.content == b""
+    # The page is remembered at the new version: the next poll touches no database.
+    with django_assert_max_num_queries(0):
+        assert client.get(url(visit_ticket), headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_changed_page_answers_200_with_the_new_state(
+    day: VisitDay,
+    village: Village,
+    siti: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """With the rebuild interval at 0 (conftest), the poll right after a change shows it."""
+    first, second, third = queue(day, village, ["Ani", "Badu", "Citra"], siti=siti)
+    client = english()
+    etags = {t.pk: client.get(url(t))["ETag"] for t in (first, second, third)}
+    assert len(set(etags.values())) == 3  # the tag is the page's, not the visit's
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.call_next(booth=booth_a(day), actor=siti)
+    for visit_ticket, expected in [
+        (first, "please go to Loket Disdukcapil now"),
+        (second, "You are number A-002, and you are next."),
+        (third, "You are number A-003: 1 person is ahead of you."),
+    ]:
+        response = client.get(
+            url(visit_ticket),
+            headers={"If-None-Match": etags[visit_ticket.pk], "HX-Request": "true"},
+        )
+        assert response.status_code == 200
+        assert response["ETag"] != etags[visit_ticket.pk]
+        assert expected in response.content.decode()
+
+
+def test_status_lags_a_busy_queue_by_at_most_the_rebuild_interval(
+    day: VisitDay,
+    village: Village,
+    siti: User,
+    settings: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """Within the interval the lines ahead come from the worker's last read; the
+    ticket's own rows are always read fresh, and a page shown from an older read is
+    not remembered as current."""
+    settings.BUJIAN_BOARD_REBUILD_MS = 500  # type: ignore[attr-defined]
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    first, second, third = queue(day, village, ["Ani", "Badu", "Citra"], siti=siti)
+    client = english()
+    assert "2 people are ahead of you" in client.get(url(third)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.call_next(booth=booth_a(day), actor=siti)
+    clock[0] += 0.2
+    soon = client.get(url(third))
+    assert "2 people are ahead of you" in soon.content.decode()
+    assert 'data-state="called"' in client.get(url(first)).content.decode()
+    clock[0] += 0.4
+    later = client.get(url(third), headers={"If-None-Match": soon["ETag"]})
+    assert later.status_code == 200
+    assert "1 person is ahead of you" in later.content.decode()
+    assert "you are next" in client.get(url(second)).content.decode()
+
+
+def test_etag_carries_no_personal_data(day: VisitDay, village: Village, siti: User) -> None:
+    (visit_ticket,) = queue(day, village, ["Eka Saputra Wijaya"], siti=siti)
+    response = english().get(url(visit_ticket))
+    nik = visit_ticket.resident.national_id
+    for header in ("ETag", "Cache-Control", "Vary"):
+        value = response[header]
+        assert "Eka" not in value and "Saputra" not in value
+        assert nik not in value and nik[-4:] not in value
+    assert "private" in response["Cache-Control"]
