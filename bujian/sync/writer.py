@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.db import models
 from django.utils import timezone
 
+from bujian.sync import fastsql
 from bujian.sync.fastsql import Columns, canonical_uuid, select_by_uuids
 from bujian.sync.wire import Kind, Resolver, attributes, m2m_ids, missing_reference
 
@@ -88,15 +89,19 @@ def insert_rows(
     connection = columns.connection
     with connection.cursor() as cursor:
         if ids and connection.vendor == "postgresql":
-            # psycopg runs the statement per row and keeps each RETURNING, in order.
-            pk_column = columns.quote(pk_field.column)
-            raw = cursor.cursor
-            raw.executemany(f"{sql} RETURNING {pk_column}", params, returning=True)
-            new_ids = []
-            while True:
-                new_ids.append(raw.fetchone()[0])
-                if not raw.nextset():
-                    break
+            # Multi-row VALUES with RETURNING, as bulk_create does: the ids come back in
+            # the rows' order, one statement per chunk instead of one per row.
+            row_marks = f"({', '.join(['%s'] * len(fields))})"
+            head = sql[: sql.index(" VALUES ")]
+            per_chunk = max(1, min(1000, 60000 // len(fields)))
+            new_ids: list[int] = []
+            for chunk in fastsql.chunks(params, per_chunk):
+                cursor.execute(
+                    f"{head} VALUES {', '.join([row_marks] * len(chunk))} "
+                    f"RETURNING {columns.quote(pk_field.column)}",
+                    [value for line in chunk for value in line],
+                )
+                new_ids.extend(row[0] for row in cursor.fetchall())
             return new_ids
         cursor.executemany(sql, params)
         if not ids:
