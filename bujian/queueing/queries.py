@@ -343,19 +343,32 @@ def public_status(ticket_uuid: uuid.UUID, now: dt.datetime, *, version: int) -> 
     visit's board version, read before calling: the ticket's own rows are read now,
     the lines ahead of it come from ``visit_lines`` (at most BUJIAN_BOARD_REBUILD_MS
     old), and the answer's ``version`` is the oldest of the reads."""
-    visit_ticket = (
-        VisitTicket.objects.select_related("visit__village", "visit__regency", "resident")
-        .filter(uuid=ticket_uuid)
-        .first()
-    )
-    if visit_ticket is None:
-        raise Http404
+    # One query for the visit ticket and its booth tickets (polled: each query costs);
+    # a visit ticket without booth tickets takes a second one.
     tickets = list(
-        Ticket.objects.filter(visit_ticket=visit_ticket)
+        Ticket.objects.filter(visit_ticket__uuid=ticket_uuid)
         .exclude(status=Ticket.Status.TRANSFERRED)
-        .select_related("booth__participation__agency")
+        .select_related(
+            "booth__participation__agency",
+            "visit_ticket__visit__village",
+            "visit_ticket__visit__regency",
+            "visit_ticket__resident",
+        )
         .order_by("booth__prefix", "day", "number")
     )
+    if tickets:
+        visit_ticket = tickets[0].visit_ticket
+        for ticket in tickets:
+            ticket.visit_ticket = visit_ticket
+    else:
+        found = (
+            VisitTicket.objects.select_related("visit__village", "visit__regency", "resident")
+            .filter(uuid=ticket_uuid)
+            .first()
+        )
+        if found is None:
+            raise Http404
+        visit_ticket = found
     busy_at = None
     if visit_ticket.busy_with_id is not None:
         busy = next((t for t in tickets if t.pk == visit_ticket.busy_with_id), None)
