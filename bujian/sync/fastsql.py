@@ -322,7 +322,7 @@ def select_by_ids(
 
 
 def _reader(expression: Any, compiler: Any, connection: BaseDatabaseWrapper) -> Converter:
-    """database value -> wire value (what ``wire.plain`` makes of Django's value) for
+    """database value -> wire value (what ``plain`` makes of Django's value) for
     one selected column; the ORM's own converters for the types not written out."""
     internal = expression.output_field.get_internal_type()
     if internal == "UUIDField":
@@ -365,11 +365,7 @@ def _reader(expression: Any, compiler: Any, connection: BaseDatabaseWrapper) -> 
     def django_way(value: Any) -> Any:
         for convert in converters:
             value = convert(value, expression, connection)
-        if isinstance(value, dt.datetime | dt.date | dt.time):
-            return value.isoformat()
-        if isinstance(value, decimal.Decimal | uuidlib.UUID):
-            return str(value)
-        return value
+        return plain(value)
 
     return django_way
 
@@ -384,7 +380,7 @@ def read_values(queryset: Any, columns: list[str]) -> list[dict[str, Any]]:
     sql, params = compiler.as_sql()
     selected = compiler.select
     if len(selected) != len(columns):  # not a plain list of fields: the ORM's way
-        return [{name: _plain(row[name]) for name in columns} for row in queryset.values(*columns)]
+        return [{name: plain(row[name]) for name in columns} for row in queryset.values(*columns)]
     readers = [_reader(expression, compiler, connection) for expression, _sql, _alias in selected]
     converted = [(i, read) for i, read in enumerate(readers) if read is not _same]
     with connection.cursor() as cursor:
@@ -403,7 +399,8 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A field value as JSON: dates and times in ISO 8601, decimals and UUIDs as text."""
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuidlib.UUID):

@@ -17,9 +17,6 @@ of the batch exists.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-import decimal
-import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -209,15 +206,6 @@ ORDER = {kind.name: position for position, kind in enumerate(KINDS)}
 # Audit entries name their target by type and id; ids differ between machines, so a
 # target that is a synced record travels by UUID.
 KIND_OF_LABEL = {kind.model_label.lower(): kind.name for kind in KINDS}
-
-
-def plain(value: Any) -> Any:
-    """A field value as JSON: dates and times in ISO 8601, decimals and UUIDs as text."""
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuidlib.UUID):
-        return str(value)
-    return value
 
 
 def _ref_lookup(name: str, style: tuple[str, ...]) -> str:

@@ -25,7 +25,9 @@ from bujian.sync.writer import insert_rows, update_rows
 
 def _orm_values(queryset: Any, columns: list[str]) -> list[dict[str, Any]]:
     """What ``wire.serialize`` read before ``fastsql.read_values``: the ORM's values."""
-    return [{name: wire.plain(row[name]) for name in columns} for row in queryset.values(*columns)]
+    return [
+        {name: fastsql.plain(row[name]) for name in columns} for row in queryset.values(*columns)
+    ]
 
 
 def _all(kind: wire.Kind) -> list[tuple[str, dict[str, Any]]]:
