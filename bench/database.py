@@ -5,6 +5,8 @@ snapshot of the freshly seeded database for the floor to run on."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -37,6 +39,10 @@ class Target(ABC):
     def begin(self, cursor: Any) -> None:
         """Open a write transaction the way the app does."""
 
+    def end(self, cursor: Any) -> None:
+        """After COMMIT or ROLLBACK (or a BEGIN that failed): what ``begin`` took."""
+        return None  # PostgreSQL: nothing
+
     def q(self, query: str) -> str:
         """Queries are written with %s placeholders (psycopg); SQLite wants ?."""
         return query
@@ -48,6 +54,7 @@ class SqliteTarget(Target):
     def __init__(self, directory: Path) -> None:
         self.path = directory / "queue.sqlite3"
         self.floor_path = directory / "queue-floor.sqlite3"
+        self._lock_fds: dict[int, int] = {}
 
     def reset(self) -> None:
         for path in (self.path, self.floor_path):
@@ -82,7 +89,27 @@ class SqliteTarget(Target):
         return connection
 
     def begin(self, cursor: Any) -> None:
-        cursor.execute("BEGIN IMMEDIATE")
+        # As the app's backend does (bujian/core/db/sqlite3/base.py): writers queue on
+        # an flock beside the database, then BEGIN IMMEDIATE. Without it, fifty threads
+        # retrying in SQLite's busy loop starve each other past the 20 s timeout.
+        fcntl.flock(self._lock_fd(cursor), fcntl.LOCK_EX)
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(cursor)
+            raise
+
+    def end(self, cursor: Any) -> None:
+        fcntl.flock(self._lock_fd(cursor), fcntl.LOCK_UN)
+
+    def _lock_fd(self, cursor: Any) -> int:
+        """One open file per connection: flock orders the connections, threads included."""
+        connection = cursor.connection
+        fd = self._lock_fds.get(id(connection))
+        if fd is None:
+            fd = os.open(f"{self.floor_path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            self._lock_fds[id(connection)] = fd
+        return fd
 
     def q(self, query: str) -> str:
         return query.replace("%s", "?")

@@ -97,19 +97,26 @@ class _Worker:
         start = time.perf_counter()
         try:
             self.target.begin(self.cursor)
-            result = body()
-            if self.sql.sqlite:
-                self.run("COMMIT")
-            else:
-                self.connection.commit()
-            ok = True
-        except Exception as error:  # every failure is reported, none hidden
-            if self.sql.sqlite:
-                self.run("ROLLBACK")
-            else:
-                self.connection.rollback()
-            self.errors.append(f"{name}: {error!r}")
+        except Exception as error:  # no transaction to roll back; reported, not hidden
+            self.errors.append(f"{name}: BEGIN: {error!r}")
             result, ok = None, False
+        else:
+            try:
+                result = body()
+                if self.sql.sqlite:
+                    self.run("COMMIT")
+                else:
+                    self.connection.commit()
+                ok = True
+            except Exception as error:  # every failure is reported, none hidden
+                if self.sql.sqlite:
+                    self.run("ROLLBACK")
+                else:
+                    self.connection.rollback()
+                self.errors.append(f"{name}: {error!r}")
+                result, ok = None, False
+            finally:
+                self.target.end(self.cursor)
         seconds = time.perf_counter() - start
         endpoint = name if result is not None or not ok else f"{name} (nobody waiting)"
         self.samples.append(

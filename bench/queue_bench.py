@@ -290,6 +290,7 @@ def _start_profiler(pid: int, name: str) -> subprocess.Popen[bytes]:
             "--output",
             str(output),
             "--nonblocking",
+            *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE") else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

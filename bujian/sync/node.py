@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import orjson
 from django.conf import settings
 from django.core import serializers
 from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bujian.core.audit import record_audit
@@ -361,9 +362,10 @@ def push_lock() -> Iterator[None]:
 
 
 def push(*, central_url: str | None = None) -> dict[str, int]:
-    """Send every waiting record to central, batch by batch. Each batch is
-    acknowledged before the next is sent; an error stops the push (and is shown on
-    the panel) with everything acknowledged so far kept."""
+    """Send every waiting record to central, batch by batch, one at a time: a batch is
+    sent once central has answered the one before, and acknowledged here while the
+    next one travels. An error stops the push (and is shown on the panel) with every
+    batch central answered acknowledged."""
     node_state = state()
     if node_state is None:
         raise SyncRefused("sync.not_paired_here", _("This laptop is not paired with a visit."))
@@ -374,18 +376,26 @@ def push(*, central_url: str | None = None) -> dict[str, int]:
             _("The address of the central server is not set; push through a file instead."),
         )
     totals = {"batches": 0, "records": 0, "created": 0, "updated": 0, "conflicts": 0}
-    with push_lock():
+    with push_lock(), ThreadPoolExecutor(1, thread_name_prefix="sync-send") as sender:
+        taken: list[dict[str, Any]] = []  # central's answer came; not yet acknowledged
         try:
             acked = _acked()
             waiting = pending_stream(acked)
             for records, envelope in sealed_batches(waiting, node_state, never_sent(acked)):
-                result = send(url, envelope)
-                _acknowledge(records)
+                # The next batch travels (HTTP only, no database in that thread) while
+                # this thread acknowledges the one central has answered.
+                answer = sender.submit(_send_in, translation.get_language(), url, envelope)
+                _acknowledge(taken)
+                taken = []
+                result = answer.result()
+                taken = records
                 totals["batches"] += 1
                 totals["records"] += len(records)
                 for key in ("created", "updated", "conflicts"):
                     totals[key] += int(result.get(key, 0))
+            _acknowledge(taken)
         except SyncRefused as error:
+            _acknowledge(taken)  # central took it: never send it again
             NodeState.objects.filter(pk=node_state.pk).update(
                 last_error=str(error)[:300], last_error_at=timezone.now()
             )
@@ -434,6 +444,12 @@ def _post(url: str, data: bytes, content_type: str, *, what: str, offline: str) 
         raise SyncRefused(
             "sync.no_connection", offline % {"reason": getattr(error, "reason", error)}
         ) from error
+
+
+def _send_in(language: str | None, url: str, envelope: bytes) -> dict[str, Any]:
+    """``send`` in another thread, its messages in the caller's language."""
+    with translation.override(language):
+        return send(url, envelope)
 
 
 def send(url: str, envelope: bytes) -> dict[str, Any]:

@@ -4,6 +4,7 @@ its package, central to take a batch. The caller holds the transaction."""
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.db import models
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from bujian.sync import fastsql
 from bujian.sync.fastsql import Columns, canonical_uuid, select_by_uuids
@@ -87,22 +89,9 @@ def insert_rows(
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
     connection = columns.connection
+    if connection.vendor == "postgresql":
+        return _insert_unnest(columns, params, pk_field, ids=ids)
     with connection.cursor() as cursor:
-        if ids and connection.vendor == "postgresql":
-            # Multi-row VALUES with RETURNING, as bulk_create does: the ids come back in
-            # the rows' order, one statement per chunk instead of one per row.
-            row_marks = f"({', '.join(['%s'] * len(fields))})"
-            head = sql[: sql.index(" VALUES ")]
-            per_chunk = max(1, min(1000, 60000 // len(fields)))
-            new_ids: list[int] = []
-            for chunk in fastsql.chunks(params, per_chunk):
-                cursor.execute(
-                    f"{head} VALUES {', '.join([row_marks] * len(chunk))} "
-                    f"RETURNING {columns.quote(pk_field.column)}",
-                    [value for line in chunk for value in line],
-                )
-                new_ids.extend(row[0] for row in cursor.fetchall())
-            return new_ids
         cursor.executemany(sql, params)
         if not ids:
             return []
@@ -118,6 +107,45 @@ def insert_rows(
             return list(range(last - len(rows) + 1, last + 1))
     found = dict(select_by_uuids(model, (row["uuid"] for row in rows), ["id"]))
     return [found[canonical_uuid(row["uuid"])] for row in rows]
+
+
+def _insert_unnest(
+    columns: Columns, params: list[list[Any]], pk_field: models.Field[Any, Any], *, ids: bool
+) -> list[int]:
+    """PostgreSQL: ``INSERT ... SELECT FROM unnest(array per column)``, 5,000 rows a
+    statement. The query has one parameter per column, so psycopg parses its text once;
+    multi-row VALUES had a placeholder per value and psycopg parsed each such statement
+    anew (most of a push's time on PostgreSQL). With ``ids``, the new ids come back
+    with the rows' UUIDs and are matched by them, not by their order."""
+    connection = columns.connection
+    quote = columns.quote
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns.fields)
+    sql = (
+        f"INSERT INTO {columns.table} ({columns.names_sql()}) "  # noqa: S608 - model names
+        f"SELECT * FROM unnest({casts})"
+    )
+    if ids:
+        sql += f" RETURNING {quote(pk_field.column)}, {quote('uuid')}"
+    width = len(columns.fields)
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in fastsql.chunks(params, 5000):
+            arrays = [[_array_value(line[i]) for line in chunk] for i in range(width)]
+            cursor.execute(sql, arrays)
+            if ids:
+                found.update((str(uuid), pk) for pk, uuid in cursor.fetchall())
+    if not ids:
+        return []
+    position = [f.attname for f in columns.fields].index("uuid")
+    return [found[canonical_uuid(line[position])] for line in params]
+
+
+def _array_value(value: Any) -> Any:
+    """An element of a column's array: JSON (the ``Jsonb`` the converter made) as its
+    text, cast to jsonb by the query; anything else as it is."""
+    if isinstance(value, Jsonb):
+        return (value.dumps or json.dumps)(value.obj)
+    return value
 
 
 _AUTOINCREMENT: dict[str, bool] = {}

@@ -256,6 +256,42 @@ def test_wire_kinds_are_in_dependency_order() -> None:
         seen.add(kind.name)
 
 
+def test_no_record_points_to_an_append_only_kind() -> None:
+    # receive.py keeps append-only kinds out of the ledger, and the scope check reads
+    # the ledger for the targets of references: none may be of such a kind.
+    for kind in wire.KINDS:
+        for name, style in kind.refs.items():
+            if style[0] == wire.UUID:
+                assert not wire.BY_NAME[style[1]].append_only, (kind.name, name)
+
+
+def test_an_audit_entry_resent_is_unchanged_and_one_changed_is_a_conflict(
+    paired: tuple[FieldNode, dict[str, Any]],
+) -> None:
+    from bujian.core.models import AuditEntry
+    from bujian.sync.models import SyncRecord
+
+    node, _package = paired
+    made = AuditEntry.objects.create(action="queue.ticket.called", data={"booth": "A"})
+    [(entry_uuid, data)] = wire.serialize(
+        wire.BY_NAME["audit"], AuditEntry.objects.filter(pk=made.pk)
+    )
+    made.delete()  # as if written on the node only
+    entry: dict[str, Any] = {"k": "audit", "u": entry_uuid, "d": data}
+    count = AuditEntry.objects.count()
+    assert receive_batch(_batch(node, [entry]))["created"] == 1
+    assert not SyncRecord.objects.filter(node=node, kind="audit").exists()  # no ledger row
+    resent = receive_batch(_batch(node, [entry]))  # the acknowledgement was lost
+    assert (resent["created"], resent["unchanged"], resent["conflicts"]) == (0, 1, 0)
+    assert AuditEntry.objects.filter(uuid=entry_uuid).count() == 1
+    assert AuditEntry.objects.count() == count + 3  # it, and each batch's "applied" entry
+    changed = {**entry, "d": {**entry["d"], "action": "queue.ticket.skipped"}}
+    result = receive_batch(_batch(node, [changed]))
+    assert result["conflicts"] == 1
+    assert AuditEntry.objects.get(uuid=entry["u"]).action == "queue.ticket.called"
+    assert SyncConflict.objects.filter(node=node, record_kind="audit", field="action").exists()
+
+
 def test_a_check_in_made_on_central_before_pairing_travels_in_the_package(
     regency: Regency, village: Village, disdukcapil: Agency, samsat: Agency, budi: User
 ) -> None:
