@@ -137,6 +137,18 @@ class PostgresTarget(Target):
     def app_env(self) -> dict[str, str]:
         return {"DATABASE_URL": f"{self.url}/{self.database}"}
 
+    def copy_database(self, source: str, copy: str) -> None:
+        """``copy`` made anew from ``source`` (which nobody may be connected to)."""
+        with self._admin() as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
+            )
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(copy), sql.Identifier(source)
+                )
+            )
+
     def snapshot(self) -> None:
         with self._admin() as admin:
             admin.execute(

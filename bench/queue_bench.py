@@ -426,6 +426,7 @@ def _report(
             "handed_out_twice_by_call_next": handed_twice,
             "held_at_two_booths_seen_by_clients": held_twice(result.held),
         },
+        "littles_law": _littles_law(args, actions, result.busy_seconds, web_rate),
         "floor": floor,
         "profile": profile,
         "web_to_floor_ratio": round(web_rate / floor_rate, 3) if web_rate and floor_rate else None,
@@ -446,6 +447,27 @@ def _report(
             "every_ticket_done": bool(checks["all_done"]),
             "board_304_without_queries": bool(board_queries) and max(board_queries) == 0,
         },
+    }
+
+
+def _littles_law(
+    args: argparse.Namespace, actions: list[Sample], busy_seconds: float, rate: float | None
+) -> dict[str, Any]:
+    """The desk and booth clients send their next request as soon as an answer comes
+    (a closed loop without think time; a booth pauses only when nobody waits). By
+    Little's law the requests in flight equal the rate times the mean latency: with
+    every client busy, the mean latency is clients / rate. A p95 of at most 50 ms then
+    needs a mean under 50 ms, so at least clients / 0.05 s actions per second: 1,000/s
+    for 50 clients. That, not 500/s, is what the two targets together ask of this load."""
+    clients = args.desks + args.agencies
+    mean_s = sum(s.seconds for s in actions) / len(actions) if actions else 0.0
+    in_flight = len(actions) * mean_s / busy_seconds if busy_seconds else None
+    return {
+        "closed_loop_clients": clients,
+        "mean_latency_ms": round(1000 * mean_s, 1),
+        "requests_in_flight_measured": round(in_flight, 1) if in_flight is not None else None,
+        "mean_latency_ms_if_all_clients_busy": round(1000 * clients / rate, 1) if rate else None,
+        "actions_per_s_needed_for_p95_target": round(clients / (TARGET_P95_MS / 1000)),
     }
 
 
@@ -493,6 +515,13 @@ def _print_summary(report: dict[str, Any]) -> None:
     print(
         f"server CPU per queue action {cpu.get('server_cpu_ms_per_queue_action')} ms "
         f"(per request of any kind {cpu.get('server_cpu_ms_per_request')} ms)"
+    )
+    law = report["littles_law"]
+    print(
+        f"Little's law: {law['closed_loop_clients']} clients without think time, "
+        f"{law['requests_in_flight_measured']} requests in flight on average (rate x mean "
+        f"latency {law['mean_latency_ms']} ms); a p95 <= {TARGET_P95_MS:.0f} ms at this load "
+        f"needs >= {law['actions_per_s_needed_for_p95_target']} actions/s"
     )
     errors = report["errors"]
     print(

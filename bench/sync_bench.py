@@ -160,6 +160,29 @@ def floor_env(central: Central) -> dict[str, str]:
     return env
 
 
+def _keep_central(target: Target) -> None:
+    """Copies of central and of its floor copy as the pull left them (central stopped),
+    for ``--reuse-day``: files on SQLite, template databases on PostgreSQL."""
+    if isinstance(target, SqliteTarget):
+        shutil.copyfile(target.floor_path, f"{target.floor_path}.pristine")
+        shutil.copyfile(target.path, f"{target.path}.after-day")
+    elif isinstance(target, PostgresTarget):
+        target.copy_database(target.floor_database, f"{target.floor_database}_pristine")
+        target.copy_database(target.database, f"{target.database}_after_day")
+
+
+def _restore_central(target: Target) -> None:
+    if isinstance(target, SqliteTarget):
+        for path in (target.path, target.floor_path):
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(f"{target.path}.after-day", target.path)
+        shutil.copyfile(f"{target.floor_path}.pristine", target.floor_path)
+    elif isinstance(target, PostgresTarget):
+        target.copy_database(f"{target.floor_database}_pristine", target.floor_database)
+        target.copy_database(f"{target.database}_after_day", target.database)
+
+
 def run_one(target: Target, template: Node, args: argparse.Namespace) -> dict[str, Any]:
     name = target.name
     saved = OUT / f"sync-bench-{name}-after-day.json"
@@ -168,21 +191,11 @@ def run_one(target: Target, template: Node, args: argparse.Namespace) -> dict[st
     from bench.sync_fault import TABLES
 
     tables = json.loads(node.run("shell", "-c", TABLES).strip().splitlines()[-1])
-    reuse = (
-        args.reuse_day
-        and isinstance(target, SqliteTarget)
-        and saved.exists()
-        and (kept_node / node.db.name).exists()
-    )
+    reuse = args.reuse_day and saved.exists() and (kept_node / node.db.name).exists()
     if reuse:
-        assert isinstance(target, SqliteTarget)
         # The push and the take again, from the copies the last full run kept.
         kept = json.loads(saved.read_text(encoding="utf-8"))
-        for path in (target.path, target.floor_path):
-            for suffix in ("-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(f"{target.path}.after-day", target.path)
-        shutil.copyfile(f"{target.floor_path}.pristine", target.floor_path)
+        _restore_central(target)
         shutil.rmtree(node.directory)
         shutil.copytree(kept_node, node.directory)
         env = app_env(target, OUT / f"cache-sync-bench-{name}")
@@ -210,25 +223,18 @@ def run_one(target: Target, template: Node, args: argparse.Namespace) -> dict[st
             print(f"  pull: {pull_seconds:.1f} s", flush=True)
             central.stop()  # PostgreSQL copies a database only when nobody is connected
             target.snapshot()
-            if isinstance(target, SqliteTarget):  # kept for --reuse-day
-                shutil.copyfile(target.floor_path, f"{target.floor_path}.pristine")
-                shutil.copyfile(target.path, f"{target.path}.after-day")
+            _keep_central(target)  # for --reuse-day
             central.start()
             print(f"=== {name}: the day ({args.day_residents} residents) on the node", flush=True)
             day = peak_rss_day(node, args)
             print(f"  {day}", flush=True)
-            if isinstance(target, SqliteTarget):
-                shutil.rmtree(kept_node, ignore_errors=True)
-                shutil.copytree(
-                    node.directory, kept_node, ignore=shutil.ignore_patterns("*.sqlite3*")
-                )
-                _backup(node.db, kept_node / node.db.name)
-                saved.write_text(
-                    json.dumps(
-                        {"visit": central.visit_id, "pull_seconds": pull_seconds, "day": day}
-                    ),
-                    encoding="utf-8",
-                )
+            shutil.rmtree(kept_node, ignore_errors=True)
+            shutil.copytree(node.directory, kept_node, ignore=shutil.ignore_patterns("*.sqlite3*"))
+            _backup(node.db, kept_node / node.db.name)
+            saved.write_text(
+                json.dumps({"visit": central.visit_id, "pull_seconds": pull_seconds, "day": day}),
+                encoding="utf-8",
+            )
         status = node.status()
         waiting = sum(status["waiting"].values())
         print(f"  waiting: {waiting} records {status['waiting']}", flush=True)
@@ -386,8 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reuse-day",
         action="store_true",
-        help="SQLite: skip the seeding, pull and day; push and take again what the last "
-        "full run's day left (its copies in var/bench/)",
+        help="skip the seeding, pull and day; push and take again what the last full "
+        "run's day left (its copies: files in var/bench/, databases <name>_after_day and "
+        "<name>_floor_pristine on PostgreSQL)",
     )
     parser.add_argument(
         "--postgres-url",

@@ -21,6 +21,7 @@ import decimal
 import re
 import uuid as uuidlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -284,6 +285,23 @@ class Columns:
         return ", ".join(self.quote(f.column) for f in self.fields)
 
 
+@contextmanager
+def bound_cursor(connection: BaseDatabaseWrapper) -> Iterator[Any]:
+    """PostgreSQL: a psycopg cursor on Django's connection (same transaction) that
+    sends parameters apart from the query, ``%b`` ones in binary. Django's own cursor
+    binds on the client: psycopg writes every value into the query text, quoting each
+    element of an array with a regular expression, which for 30,000 rows cost more
+    than PostgreSQL's whole work. Django's query logging does not see these."""
+    import psycopg
+
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
 def chunks(values: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -309,11 +327,11 @@ def select_by_uuids(
     if connection.vendor == "postgresql":
         # One array parameter: a short query psycopg parses once, not 500 placeholders
         # it would parse on every call.
-        with connection.cursor() as cursor:
+        with bound_cursor(connection) as cursor:
             for chunk in chunks(wanted, 5000):
                 cursor.execute(
                     f"SELECT {select} FROM {quote(model._meta.db_table)} "  # noqa: S608 - names from the model
-                    f"WHERE {quote('uuid')} = ANY(%s::uuid[]){extra}",
+                    f"WHERE {quote('uuid')} = ANY(%b::uuid[]){extra}",
                     [chunk, *(params or [])],
                 )
                 for row in cursor.fetchall():

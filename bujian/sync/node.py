@@ -40,7 +40,7 @@ from bujian.sync.writer import (
     write_registration_services,
 )
 
-BATCH_RECORDS = 2000
+BATCH_RECORDS = 4000
 BATCH_BYTES = 8 * 1024 * 1024
 TIMEOUT = 60
 

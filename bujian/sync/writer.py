@@ -119,7 +119,7 @@ def _insert_unnest(
     with the rows' UUIDs and are matched by them, not by their order."""
     connection = columns.connection
     quote = columns.quote
-    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns.fields)
+    casts = ", ".join(f"%b::{f.db_type(connection)}[]" for f in columns.fields)
     sql = (
         f"INSERT INTO {columns.table} ({columns.names_sql()}) "  # noqa: S608 - model names
         f"SELECT * FROM unnest({casts})"
@@ -128,7 +128,7 @@ def _insert_unnest(
         sql += f" RETURNING {quote(pk_field.column)}, {quote('uuid')}"
     width = len(columns.fields)
     found: dict[str, int] = {}
-    with connection.cursor() as cursor:
+    with fastsql.bound_cursor(connection) as cursor:
         for chunk in fastsql.chunks(params, 5000):
             arrays = [[_array_value(line[i]) for line in chunk] for i in range(width)]
             cursor.execute(sql, arrays)
