@@ -13,6 +13,9 @@ MANAGE := $(BIN)/python manage.py
 I18N_IGNORE := --ignore=.venv --ignore=var --ignore=build
 
 PORT ?= 8000
+# gunicorn: 2 x cores + 1 processes of 2 threads (bench/README.md, "Server settings").
+WEB_WORKERS ?= 5
+WEB_THREADS ?= 2
 TEST_PROCESSES ?= 2
 HOST ?= 127.0.0.1
 
@@ -56,7 +59,7 @@ node: $(STAMP) compiled-messages | var
 	$(NODE_ENV) $(MANAGE) db_worker & worker=$$!; \
 	$(NODE_ENV) $(MANAGE) node_push --every 300 & pusher=$$!; \
 	trap 'kill $$worker $$pusher 2>/dev/null' EXIT INT TERM; \
-	$(NODE_ENV) $(BIN)/gunicorn bujian.wsgi --bind 0.0.0.0:$(PORT) --workers 2 --threads 4
+	$(NODE_ENV) $(BIN)/gunicorn bujian.wsgi --bind 0.0.0.0:$(PORT) --workers $(WEB_WORKERS) --threads $(WEB_THREADS)
 
 # An empty node database for the next visit; refuses while records still wait.
 node-reset: $(STAMP)
@@ -73,7 +76,7 @@ run: $(STAMP) compiled-messages | var
 	@# The background worker (Excel imports) runs beside the web server and stops with it.
 	$(MANAGE) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile -
 
 # DATABASE_URL, when set, reaches pytest through the environment (settings read it).
 # Two processes (pytest-xdist): the suite takes about half the time on two cores.

@@ -36,6 +36,8 @@ from bench.profile import summarize
 from bench.server import (
     BIN,
     ROOT,
+    THREADS,
+    WORKERS,
     all_processes_cpu,
     machine_cpu,
     manage,
@@ -58,8 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--agencies", type=int, default=40, help="booths, one per agency")
     parser.add_argument("--desks", type=int, default=10)
     parser.add_argument("--boards", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
     parser.add_argument("--idle-ms", type=float, default=500, help="booth wait after a 204")
     parser.add_argument(
         "--solo", type=int, default=50, help="residents served one request at a time afterwards"

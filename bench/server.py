@@ -16,6 +16,9 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# As `make run` serves the app (WEB_WORKERS, WEB_THREADS in the Makefile).
+WORKERS = 5
+THREADS = 2
 
 
 def free_port() -> int:

@@ -71,7 +71,7 @@ from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.load import QUEUE, Client, DayState, Recorder, Sample
 from bench.plan import Booth, DayPlan, Need, load_plan
 from bench.queue_bench import OUT, CpuProbe, app_env
-from bench.server import manage, start_server
+from bench.server import THREADS, WORKERS, manage, start_server
 from bench.stats import by_endpoint, latency, percentile
 
 # How many agencies a resident needs, with the visit-day simulation's weights.
@@ -944,8 +944,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stay-minutes", type=float, default=defaults.stay_minutes)
     parser.add_argument("--desks", type=int, default=4)
     parser.add_argument("--phone-workers", type=int, default=48)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--postgres-url",

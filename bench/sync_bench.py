@@ -6,7 +6,7 @@ One run per database (central on SQLite or PostgreSQL; the node is always SQLite
 
 1. Central: ``bench_setup`` (a visit today, ``--agencies`` booths, ``--residents``
    residents of the village; bench/sync_fault.py's seeding), a field node registered;
-   gunicorn (2 workers x 4 threads, as ``make run``); the node pulls its package.
+   gunicorn (as ``make run``: 5 workers x 2 threads); the node pulls its package.
    A copy of central is kept at this point (``Target.snapshot``) for the file path.
 2. The day: ``manage.py node_simulate_day --residents 2000 --walk-ins 100`` under
    ``/usr/bin/time -v``: its seconds and the process's peak RSS (target <= 300 MB).
