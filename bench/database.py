@@ -5,9 +5,8 @@ snapshot of the freshly seeded database for the floor to run on."""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
@@ -54,7 +53,7 @@ class SqliteTarget(Target):
     def __init__(self, directory: Path) -> None:
         self.path = directory / "queue.sqlite3"
         self.floor_path = directory / "queue-floor.sqlite3"
-        self._lock_fds: dict[int, int] = {}
+        self._writer = threading.Lock()
 
     def reset(self) -> None:
         for path in (self.path, self.floor_path):
@@ -89,27 +88,21 @@ class SqliteTarget(Target):
         return connection
 
     def begin(self, cursor: Any) -> None:
-        # As the app's backend does (bujian/core/db/sqlite3/base.py): writers queue on
-        # an flock beside the database, then BEGIN IMMEDIATE. Without it, fifty threads
-        # retrying in SQLite's busy loop starve each other past the 20 s timeout.
-        fcntl.flock(self._lock_fd(cursor), fcntl.LOCK_EX)
+        # SQLite has one writer at a time. The floor's threads take turns on a lock of
+        # this process, then BEGIN IMMEDIATE: without it, fifty threads retry in
+        # SQLite's busy loop and starve each other past the 20 s timeout; with an flock
+        # instead, the holder still waits for the GIL between its statements while the
+        # others run (the convoy the app's server avoids with more processes). Here
+        # the others sleep on the lock and the holder runs.
+        self._writer.acquire()
         try:
             cursor.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self.end(cursor)
+            self._writer.release()
             raise
 
     def end(self, cursor: Any) -> None:
-        fcntl.flock(self._lock_fd(cursor), fcntl.LOCK_UN)
-
-    def _lock_fd(self, cursor: Any) -> int:
-        """One open file per connection: flock orders the connections, threads included."""
-        connection = cursor.connection
-        fd = self._lock_fds.get(id(connection))
-        if fd is None:
-            fd = os.open(f"{self.floor_path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            self._lock_fds[id(connection)] = fd
-        return fd
+        self._writer.release()
 
     def q(self, query: str) -> str:
         return query.replace("%s", "?")
