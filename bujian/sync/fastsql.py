@@ -87,11 +87,7 @@ def _uuid_param(connection: BaseDatabaseWrapper) -> Converter:
         if type(value) is str and _UUID_TEXT.fullmatch(value):
             return value.lower()
         try:
-            return (
-                canonical_uuid(value)
-                if isinstance(value, uuidlib.UUID)
-                else str(uuidlib.UUID(str(value)))
-            )
+            return str(uuidlib.UUID(str(value)))
         except ValueError as error:
             raise BadValue("uuid", value) from error
 

@@ -160,7 +160,7 @@ def _apply(
         new, changed = [], []
         for item in items:
             central_uuid = resolver.central_uuid(kind.name, item.uuid)
-            if kind.append_only:  # not in the ledger (see the module's rules)
+            if kind.append_only:  # no ledger digest to compare (see the module's rules)
                 if central_uuid in existing:
                     item.pk = existing[central_uuid]
                     changed.append(item)
@@ -183,9 +183,8 @@ def _apply(
             _translate_audit_targets(new + changed, resolver)
         create_records(kind, new, resolver)
         counts["created"] += len(new)
-        if not kind.append_only:
-            for item in new:
-                ledger.put(kind.name, item.uuid, item.data, item.extra["digest"])
+        for item in new:
+            ledger.put(kind.name, item.uuid, item.data, item.extra.get("digest", ""))
         merged = _merge(node, kind, changed, resolver, ledger, counts)
         update_records(kind, merged, resolver)
         counts["updated"] += len(merged)
@@ -217,7 +216,8 @@ def _apply(
 
 class _Ledger:
     """The node's ledger rows this batch touches: their digests, loaded in one query
-    per kind and 500 UUIDs; a row's content (the merge's base) only when merged."""
+    per kind and 500 UUIDs; a row's content (the merge's base) only when merged.
+    Append-only kinds are never kept: ``put`` ignores them."""
 
     def __init__(self, node: FieldNode) -> None:
         self.node = node
@@ -229,7 +229,7 @@ class _Ledger:
         for kind_name, items in grouped.items():
             kind = wire.BY_NAME[kind_name]
             for item in items:
-                if not kind.append_only:
+                if not kind.append_only:  # never in the ledger
                     wanted[kind_name].add(aliases.get((kind_name, item.uuid), item.uuid))
                 for name, style in kind.refs.items():
                     value = item.data.get(name)
@@ -264,6 +264,8 @@ class _Ledger:
         return found
 
     def put(self, kind: str, uuid: str, data: dict[str, Any], data_digest: str = "") -> None:
+        if wire.BY_NAME[kind].append_only:
+            return  # never in the ledger (see the module's rules)
         self.dirty[(kind, uuid)] = (data, data_digest or digest(data))
 
     def save(self) -> None:
@@ -438,8 +440,7 @@ def _merge(
                 _conflict(node, kind, item, name, base_value, central_value, value, counts)
                 continue
             take.append(name)
-        if not kind.append_only:
-            ledger.put(kind.name, central_uuid, item.data)
+        ledger.put(kind.name, central_uuid, item.data)
         if take:
             item.extra["fields"] = take
             to_write.append(item)

@@ -59,8 +59,8 @@ def insert_rows(
     trusted: frozenset[str] | set[str] = frozenset(),
 ) -> list[int]:
     """INSERT one row per dict (attname -> wire or Python value) with one
-    ``executemany``; with ``ids``, the rows' ``uuid`` (unique) finds the new ids,
-    returned in order. ``trusted``: columns whose values this code made itself (passed
+    ``executemany`` (PostgreSQL: ``_insert_unnest``); with ``ids``, the new ids,
+    returned in the rows' order. ``trusted``: columns whose values this code made itself (passed
     as they are, unchecked). A field not given takes its default (``auto_now``,
     ``auto_now_add``: now). What ``bulk_create`` does without a model instance per row
     or the ORM's per-value work, which were most of central's time for a push."""
@@ -84,13 +84,13 @@ def insert_rows(
         if len(row) != len(fields):
             row = {**defaults, **{f.attname: f.get_default() for f in callables}, **row}
         params.append(columns.row(row))
+    connection = columns.connection
+    if connection.vendor == "postgresql":
+        return _insert_unnest(columns, params, pk_field, ids=ids)
     sql = (
         f"INSERT INTO {columns.table} ({columns.names_sql()}) "  # noqa: S608 - model names
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    connection = columns.connection
-    if connection.vendor == "postgresql":
-        return _insert_unnest(columns, params, pk_field, ids=ids)
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
         if not ids:
