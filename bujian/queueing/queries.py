@@ -16,10 +16,10 @@ from bujian.accounts.models import User
 from bujian.agencies.models import Agency, Service
 from bujian.queueing.models import Ticket, VisitTicket
 from bujian.queueing.queries_lines import visit_lines
+from bujian.queueing.queries_status import read_status
 from bujian.residents.models import Registration, Resident
 from bujian.residents.nik import mask_nik
 from bujian.residents.queries import find_residents, visible_residents
-from bujian.surveys.models import SurveyResponse
 from bujian.visits.models import Booth, Participation, Visit
 from bujian.visits.queries import get_visit_for_admin, get_visit_for_staff
 
@@ -317,6 +317,10 @@ class PublicStatus:
     valid_until: dt.datetime | None = None
     # The visit's board version the counts were read at.
     version: int = 0
+    # The only personal data the page shows.
+    first_name: str = ""
+    # Ids of the finished tickets whose survey is answered.
+    answered: frozenset[int] = frozenset()
 
     @property
     def is_active(self) -> bool:
@@ -343,32 +347,12 @@ def public_status(ticket_uuid: uuid.UUID, now: dt.datetime, *, version: int) -> 
     visit's board version, read before calling: the ticket's own rows are read now,
     the lines ahead of it come from ``visit_lines`` (at most BUJIAN_BOARD_REBUILD_MS
     old), and the answer's ``version`` is the oldest of the reads."""
-    # One query for the visit ticket and its booth tickets (polled: each query costs);
-    # a visit ticket without booth tickets takes a second one.
-    tickets = list(
-        Ticket.objects.filter(visit_ticket__uuid=ticket_uuid)
-        .exclude(status=Ticket.Status.TRANSFERRED)
-        .select_related(
-            "booth__participation__agency",
-            "visit_ticket__visit__village",
-            "visit_ticket__visit__regency",
-            "visit_ticket__resident",
-        )
-        .order_by("booth__prefix", "day", "number")
-    )
-    if tickets:
-        visit_ticket = tickets[0].visit_ticket
-        for ticket in tickets:
-            ticket.visit_ticket = visit_ticket
-    else:
-        found = (
-            VisitTicket.objects.select_related("visit__village", "visit__regency", "resident")
-            .filter(uuid=ticket_uuid)
-            .first()
-        )
-        if found is None:
-            raise Http404
-        visit_ticket = found
+    # One statement for the visit ticket, its booth tickets and their survey answers
+    # (polled: each query costs, and the ORM's compiling of it cost more than running it).
+    found = read_status(ticket_uuid)
+    if found is None:
+        raise Http404
+    visit_ticket, tickets = found.visit_ticket, found.tickets
     busy_at = None
     if visit_ticket.busy_with_id is not None:
         busy = next((t for t in tickets if t.pk == visit_ticket.busy_with_id), None)
@@ -397,23 +381,25 @@ def public_status(ticket_uuid: uuid.UUID, now: dt.datetime, *, version: int) -> 
             valid_until = ticket.return_at  # the ticket itself comes back into the line
         places.append(place)
     return PublicStatus(
-        visit_ticket=visit_ticket, places=places, valid_until=valid_until, version=read_version
+        visit_ticket=visit_ticket,
+        places=places,
+        valid_until=valid_until,
+        version=read_version,
+        first_name=first_name(found.full_name),
+        answered=found.answered,
     )
 
 
 def public_status_tag(state: PublicStatus, *, language: str) -> str:
     """A digest of everything the status page shows, in ``language``: the same tag
     means the same page. It reads no more than the page: the first name and, for
-    finished tickets, whether their survey is answered (one query, only then). The
-    digest is one-way, so the tag carries no name."""
+    finished tickets, whether their survey is answered (both read with the tickets).
+    The digest is one-way, so the tag carries no name."""
     visit = state.visit_ticket.visit
-    done = [p.ticket.pk for p in state.places if p.ticket.status == Ticket.Status.DONE]
-    answered = (
-        sorted(
-            SurveyResponse.objects.filter(ticket_id__in=done).values_list("ticket_id", flat=True)
-        )
-        if done
-        else []
+    answered = sorted(
+        p.ticket.pk
+        for p in state.places
+        if p.ticket.status == Ticket.Status.DONE and p.ticket.pk in state.answered
     )
     shown = [
         PUBLIC_STATUS_FORMAT,
@@ -422,7 +408,7 @@ def public_status_tag(state: PublicStatus, *, language: str) -> str:
         str(visit.village),
         visit.regency.program_name,
         visit.regency.time_zone,
-        first_name(state.visit_ticket.resident.full_name),
+        state.first_name,
         state.is_active,
         answered,
         [

@@ -116,7 +116,7 @@ def status(request: HttpRequest, ticket_uuid: uuid.UUID) -> HttpResponse:
     context = {
         "state": state,
         "visit": state.visit_ticket.visit,
-        "first_name": queries.first_name(state.visit_ticket.resident.full_name),
+        "first_name": state.first_name,
         "poll_headers": json.dumps({"If-None-Match": etag}),
         "poll_url": reverse("queueing:status", args=[ticket_uuid]),
         "poll_seconds": POLL_SECONDS,

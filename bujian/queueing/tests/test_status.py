@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Iterator
 
@@ -20,6 +21,7 @@ from bujian.queueing import actions
 from bujian.queueing.models import Ticket, VisitTicket
 from bujian.queueing.tests.test_desk import NOW, VisitDay, make_resident, make_visit_day
 from bujian.regions.models import Regency, Village
+from bujian.surveys.tests.conftest import answer
 from bujian.visits.models import Booth
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +323,59 @@ def test_etag_carries_no_personal_data(day: VisitDay, village: Village, siti: Us
         assert "Eka" not in value and "Saputra" not in value
         assert nik not in value and nik[-4:] not in value
     assert "private" in response["Cache-Control"]
+
+
+def test_a_transferred_ticket_is_left_out_and_the_new_one_shown(
+    day: VisitDay, village: Village, siti: User
+) -> None:
+    (visit_ticket,) = queue(day, village, ["Ani"], siti=siti)
+    called = actions.call_next(booth=booth_a(day), actor=siti)
+    assert called is not None and called.visit_ticket_id == visit_ticket.pk
+    moved = actions.transfer(
+        ticket=called, to_booth=day.visit.booths.get(prefix="B"), actor=siti, services=[day.stnk]
+    )
+    body = english().get(url(visit_ticket)).content.decode()
+    assert re.findall(r'data-label="([A-Z]-\d{3})"', body) == [moved.label] == ["B-001"]
+    assert "A-001" not in body
+
+
+def test_a_visit_ticket_without_booth_tickets_shows_the_empty_page(
+    day: VisitDay, village: Village, siti: User
+) -> None:
+    (visit_ticket,) = queue(day, village, ["Ani Lestari"], siti=siti)
+    Ticket.objects.filter(visit_ticket=visit_ticket).delete()
+    response = english().get(url(visit_ticket))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Hello, Ani" in body
+    assert "No queue number on this ticket yet." in body
+    assert "hx-trigger" not in body  # nothing open: the page does not poll
+
+
+def test_a_page_that_changed_is_read_in_one_query_with_its_survey_answers(
+    day: VisitDay,
+    village: Village,
+    siti: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    """A poll whose page changed reads the visit ticket, its booth tickets, their
+    agencies and survey answers in one statement; the lines ahead are the second
+    (the suite's rebuild interval is 0). The survey line costs no query of its own."""
+    resident = make_resident(village, "Ani", 52)
+    visit_ticket = actions.issue_visit_ticket(
+        visit=day.visit, resident=resident, services=[day.ktp, day.stnk], issued_by=siti
+    )
+    done = Ticket.objects.get(visit_ticket=visit_ticket, booth__prefix="A")
+    Ticket.objects.filter(pk=done.pk).update(status=Ticket.Status.DONE)
+    client = english()
+    first = client.get(url(visit_ticket))
+    assert 'data-testid="survey-link"' in first.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(done)  # moves the visit's version
+    with django_assert_num_queries(2):
+        again = client.get(url(visit_ticket), headers={"If-None-Match": first["ETag"]})
+    body = again.content.decode()
+    assert again.status_code == 200
+    assert 'data-testid="survey-done"' in body
+    assert "You are number B-001, and you are next." in body

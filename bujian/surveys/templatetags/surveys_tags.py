@@ -18,14 +18,19 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def survey_link(context: template.Context, ticket: Ticket) -> dict[str, Any]:
-    """``{"answered": bool, "url": str}`` for a finished booth ticket, in one indexed
-    query: the status page is polled, so it must stay cheap. The page's own visit
-    ticket (``state.visit_ticket``) gives the uuid when it is there."""
+    """``{"answered": bool, "url": str}`` for a finished booth ticket: the status page
+    is polled, so it must stay cheap. The page's own state (``state``, a
+    ``PublicStatus``) gives the uuid and the answered surveys, read with the tickets;
+    elsewhere one indexed query."""
     state = context.get("state")
     holder = getattr(state, "visit_ticket", None)
     if isinstance(holder, VisitTicket) and holder.pk == ticket.visit_ticket_id:
         ticket_uuid = holder.uuid
-        answered = SurveyResponse.objects.filter(ticket_id=ticket.pk).exists()
+        known = getattr(state, "answered", None)
+        if isinstance(known, frozenset):
+            answered = ticket.pk in known
+        else:
+            answered = SurveyResponse.objects.filter(ticket_id=ticket.pk).exists()
     else:
         row = (
             Ticket.objects.filter(pk=ticket.pk)
