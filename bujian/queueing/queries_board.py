@@ -14,20 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.signals import setting_changed
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from bujian.queueing.board import board_version
+from bujian.queueing.memo import Memo
 from bujian.queueing.models import IN_PROGRESS, Ticket
 from bujian.visits.actions import local_today
 from bujian.visits.models import Booth, Visit
@@ -165,18 +163,7 @@ class BuiltBoard:
     built_at: float  # time.monotonic()
 
 
-_memo: OrderedDict[tuple[int, str], BuiltBoard] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _forget_builds(**kwargs: Any) -> None:
-    """Tests give each test its own version files: builds of an earlier test go."""
-    if kwargs.get("setting") in {"BUJIAN_BOARD_DIR", "BUJIAN_BOARD_REBUILD_MS"}:
-        with _memo_lock:
-            _memo.clear()
-
-
-setting_changed.connect(_forget_builds)
+_memo: Memo[tuple[int, str], BuiltBoard] = Memo(MEMO_SIZE)
 
 
 def current_board(visit_id: int, zone: str = "", *, version: int | None = None) -> BuiltBoard:
@@ -190,8 +177,7 @@ def current_board(visit_id: int, zone: str = "", *, version: int | None = None) 
     tag = board_tag(version)
     key = (int(visit_id), zone)
     now = time.monotonic()
-    with _memo_lock:
-        found = _memo.get(key)
+    found = _memo.get(key)
     if found is not None:
         age = now - found.built_at
         recent = age < settings.BUJIAN_BOARD_REBUILD_MS / 1000
@@ -204,11 +190,7 @@ def current_board(visit_id: int, zone: str = "", *, version: int | None = None) 
         json=json.dumps(state, cls=DjangoJSONEncoder).encode(),
         built_at=time.monotonic(),
     )
-    with _memo_lock:
-        _memo[key] = built
-        _memo.move_to_end(key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    _memo.put(key, built)
     return built
 
 

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
 
+from bujian.queueing.memo import Memo
 from bujian.queueing.models import Ticket
 
 MEMO_SIZE = 32  # (visit, day) reads kept per process
@@ -63,18 +60,7 @@ class VisitLines:
         return self.lines.get(booth_id) or Line(order=[], return_at=[])
 
 
-_memo: OrderedDict[tuple[int, dt.date], VisitLines] = OrderedDict()
-_memo_lock = threading.Lock()
-
-
-def _forget_reads(**kwargs: Any) -> None:
-    """Tests give each test its own version files: reads of an earlier test go."""
-    if kwargs.get("setting") in {"BUJIAN_BOARD_DIR", "BUJIAN_BOARD_REBUILD_MS"}:
-        with _memo_lock:
-            _memo.clear()
-
-
-setting_changed.connect(_forget_reads)
+_memo: Memo[tuple[int, dt.date], VisitLines] = Memo(MEMO_SIZE)
 
 
 def _read(visit_id: int, day: dt.date, version: int) -> VisitLines:
@@ -103,8 +89,7 @@ def visit_lines(visit_id: int, day: dt.date, *, version: int) -> VisitLines:
     is the one it was read at."""
     key = (int(visit_id), day)
     now = time.monotonic()
-    with _memo_lock:
-        found = _memo.get(key)
+    found = _memo.get(key)
     interval = settings.BUJIAN_BOARD_REBUILD_MS / 1000
     # An interval of 0 (the tests) reads every time: a test changes the queue inside
     # its transaction, where the version moves only when on_commit callbacks are run.
@@ -113,9 +98,5 @@ def visit_lines(visit_id: int, day: dt.date, *, version: int) -> VisitLines:
         if age < READ_TIMEOUT_SECONDS and (found.version == version or age < interval):
             return found
     read = _read(visit_id, day, version)
-    with _memo_lock:
-        _memo[key] = read
-        _memo.move_to_end(key)
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
+    _memo.put(key, read)
     return read
