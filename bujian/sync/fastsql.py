@@ -140,16 +140,10 @@ def converter(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) ->
                 return None
             if sqlite and type(value) is str and value.endswith("+00:00"):
                 # ISO 8601 in UTC: checked by the parse, then the text Django keeps
-                try:
-                    dt.datetime.fromisoformat(value)
-                except ValueError as error:
-                    raise BadValue(name, value) from error
+                _iso(name, value, dt.datetime)
                 return value[:-6].replace("T", " ")
             if isinstance(value, str):
-                try:
-                    value = dt.datetime.fromisoformat(value)
-                except ValueError as error:
-                    raise BadValue(name, value) from error
+                value = _iso(name, value, dt.datetime)
             if not isinstance(value, dt.datetime):
                 raise BadValue(name, value)
             if timezone.is_naive(value):
@@ -163,10 +157,7 @@ def converter(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) ->
             if value is None:
                 return None
             if isinstance(value, str):
-                try:
-                    value = dt.date.fromisoformat(value)
-                except ValueError as error:
-                    raise BadValue(name, value) from error
+                value = _iso(name, value, dt.date)
             if not isinstance(value, dt.date):
                 raise BadValue(name, value)
             return ops.adapt_datefield_value(value)
@@ -195,6 +186,14 @@ def converter(field: models.Field[Any, Any], connection: BaseDatabaseWrapper) ->
             raise BadValue(name, value) from error
 
     return generic
+
+
+def _iso(name: str, value: str, kind: type[dt.date]) -> dt.date:
+    """An ISO 8601 date or date and time (``kind``) of field ``name``, or BadValue."""
+    try:
+        return kind.fromisoformat(value)
+    except ValueError as error:
+        raise BadValue(name, value) from error
 
 
 def _json_converter(field: models.JSONField[Any], connection: BaseDatabaseWrapper) -> Converter:
