@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bujian.accounts.models import User
-from bujian.agencies.models import Agency
+from bujian.agencies.models import Agency, Requirement, Service
 from bujian.conftest import client_for
 from bujian.core.errors import DomainError
 from bujian.queueing.tests.test_actions import make_hall
@@ -346,3 +346,45 @@ def test_a_document_the_node_carries_is_handed_over_there_only(
     actions.release_node(node=node, actor=budi)
     hand_over_document(document=document, actor=budi, recipient="resident", place="village_office")
     assert DocumentHandover.objects.filter(document=document).exists()
+
+
+def test_a_registrations_services_and_the_documents_present_are_taken_then_replaced(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village
+) -> None:
+    """A registration carries its services with the requirements the resident already
+    has; a resent registration whose services changed is merged and written whole."""
+    node, _package = paired
+    ktp, stnk = Service.objects.filter(agency__participations__visit=node.visit).order_by("pk")[:2]
+    has_ktp = [Requirement.objects.create(service=ktp, text=f"Syarat {n}").pk for n in (1, 2)]
+    resident = _new_resident(village)
+    registration = {
+        "k": "registration",
+        "u": str(uuid.uuid4()),
+        "d": {
+            "visit": node.visit_id,
+            "resident": resident["u"],
+            "source": "walk_in",
+            "notes": "",
+            "registered_by": "budi",
+            "created_at": "2026-12-10T01:00:00+00:00",
+            "services": [[ktp.code, has_ktp], [stnk.code, []]],
+        },
+    }
+    assert receive_batch(_batch(node, [resident, registration]))["created"] == 2
+
+    def needs() -> dict[str, list[int]]:
+        saved = Registration.objects.get(uuid=registration["u"])
+        return {
+            need.service.code: sorted(need.documents_present.values_list("pk", flat=True))
+            for need in saved.needs.all()
+        }
+
+    assert needs() == {ktp.code: sorted(has_ktp), stnk.code: []}
+    # The node now has one KTP document less and an STNK one more: the merge keeps the
+    # union (nothing a side recorded is lost) and the rows are written again whole.
+    has_stnk = Requirement.objects.create(service=stnk, text="BPKB").pk
+    services = [[ktp.code, has_ktp[:1]], [stnk.code, [has_stnk]]]
+    changed = {**registration, "d": {**registration["d"], "services": services}}
+    result = receive_batch(_batch(node, [changed]))
+    assert (result["updated"], result["conflicts"]) == (1, 0)
+    assert needs() == {ktp.code: sorted(has_ktp), stnk.code: [has_stnk]}
