@@ -357,23 +357,21 @@ def test_a_registrations_services_and_the_documents_present_are_taken_then_repla
     ktp, stnk = Service.objects.filter(agency__participations__visit=node.visit).order_by("pk")[:2]
     has_ktp = [Requirement.objects.create(service=ktp, text=f"Syarat {n}").pk for n in (1, 2)]
     resident = _new_resident(village)
-    registration = {
-        "k": "registration",
-        "u": str(uuid.uuid4()),
-        "d": {
-            "visit": node.visit_id,
-            "resident": resident["u"],
-            "source": "walk_in",
-            "notes": "",
-            "registered_by": "budi",
-            "created_at": "2026-12-10T01:00:00+00:00",
-            "services": [[ktp.code, has_ktp], [stnk.code, []]],
-        },
+    registration_uuid = str(uuid.uuid4())
+    data: dict[str, Any] = {
+        "visit": node.visit_id,
+        "resident": resident["u"],
+        "source": "walk_in",
+        "notes": "",
+        "registered_by": "budi",
+        "created_at": "2026-12-10T01:00:00+00:00",
+        "services": [[ktp.code, has_ktp], [stnk.code, []]],
     }
+    registration = {"k": "registration", "u": registration_uuid, "d": data}
     assert receive_batch(_batch(node, [resident, registration]))["created"] == 2
 
     def needs() -> dict[str, list[int]]:
-        saved = Registration.objects.get(uuid=registration["u"])
+        saved = Registration.objects.get(uuid=registration_uuid)
         return {
             need.service.code: sorted(need.documents_present.values_list("pk", flat=True))
             for need in saved.needs.all()
@@ -384,7 +382,7 @@ def test_a_registrations_services_and_the_documents_present_are_taken_then_repla
     # union (nothing a side recorded is lost) and the rows are written again whole.
     has_stnk = Requirement.objects.create(service=stnk, text="BPKB").pk
     services = [[ktp.code, has_ktp[:1]], [stnk.code, [has_stnk]]]
-    changed = {**registration, "d": {**registration["d"], "services": services}}
+    changed = {**registration, "d": {**data, "services": services}}
     result = receive_batch(_batch(node, [changed]))
     assert (result["updated"], result["conflicts"]) == (1, 0)
     assert needs() == {ktp.code: sorted(has_ktp), stnk.code: [has_stnk]}
