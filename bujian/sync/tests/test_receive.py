@@ -74,6 +74,26 @@ def _new_resident(village: Village, nik: str = "1701054101900001") -> dict[str, 
     }
 
 
+def _new_registration(
+    node: FieldNode, resident_uuid: str, services: list[list[Any]] | None = None
+) -> dict[str, Any]:
+    """A walk-in registration made on the node; ``services``: ``[[code, [requirement
+    ids]], ...]`` as the wire carries them."""
+    return {
+        "k": "registration",
+        "u": str(uuid.uuid4()),
+        "d": {
+            "visit": node.visit_id,
+            "resident": resident_uuid,
+            "source": "walk_in",
+            "notes": "",
+            "registered_by": "budi",
+            "created_at": "2026-12-10T01:00:00+00:00",
+            "services": services or [],
+        },
+    }
+
+
 def test_package_holds_the_visit_without_phone_numbers(
     paired: tuple[FieldNode, dict[str, Any]],
 ) -> None:
@@ -133,19 +153,7 @@ def test_a_record_before_what_it_points_to_is_refused_then_taken_in_order(
 ) -> None:
     node, _package = paired
     resident = _new_resident(village)
-    registration = {
-        "k": "registration",
-        "u": str(uuid.uuid4()),
-        "d": {
-            "visit": node.visit_id,
-            "resident": resident["u"],
-            "source": "walk_in",
-            "notes": "",
-            "registered_by": "budi",
-            "created_at": "2026-12-10T01:00:00+00:00",
-            "services": [],
-        },
-    }
+    registration = _new_registration(node, resident["u"])
     registrations = Registration.objects.count()
     with pytest.raises(SyncRefused) as refused:
         receive_batch(_batch(node, [registration]))
@@ -357,21 +365,11 @@ def test_a_registrations_services_and_the_documents_present_are_taken_then_repla
     ktp, stnk = Service.objects.filter(agency__participations__visit=node.visit).order_by("pk")[:2]
     has_ktp = [Requirement.objects.create(service=ktp, text=f"Syarat {n}").pk for n in (1, 2)]
     resident = _new_resident(village)
-    registration_uuid = str(uuid.uuid4())
-    data: dict[str, Any] = {
-        "visit": node.visit_id,
-        "resident": resident["u"],
-        "source": "walk_in",
-        "notes": "",
-        "registered_by": "budi",
-        "created_at": "2026-12-10T01:00:00+00:00",
-        "services": [[ktp.code, has_ktp], [stnk.code, []]],
-    }
-    registration = {"k": "registration", "u": registration_uuid, "d": data}
+    registration = _new_registration(node, resident["u"], [[ktp.code, has_ktp], [stnk.code, []]])
     assert receive_batch(_batch(node, [resident, registration]))["created"] == 2
 
     def needs() -> dict[str, list[int]]:
-        saved = Registration.objects.get(uuid=registration_uuid)
+        saved = Registration.objects.get(uuid=registration["u"])
         return {
             need.service.code: sorted(need.documents_present.values_list("pk", flat=True))
             for need in saved.needs.all()
@@ -382,7 +380,7 @@ def test_a_registrations_services_and_the_documents_present_are_taken_then_repla
     # union (nothing a side recorded is lost) and the rows are written again whole.
     has_stnk = Requirement.objects.create(service=stnk, text="BPKB").pk
     services = [[ktp.code, has_ktp[:1]], [stnk.code, [has_stnk]]]
-    changed = {**registration, "d": {**data, "services": services}}
+    changed = _new_registration(node, resident["u"], services) | {"u": registration["u"]}
     result = receive_batch(_batch(node, [changed]))
     assert (result["updated"], result["conflicts"]) == (1, 0)
     assert needs() == {ktp.code: sorted(has_ktp), stnk.code: [has_stnk]}
