@@ -15,6 +15,7 @@ from bujian.browser_testing import login
 from bujian.queueing import actions
 from bujian.queueing.models import Ticket
 from bujian.queueing.tests.test_actions import make_hall
+from bujian.queueing.views_booth import POLL_SECONDS
 from bujian.records.models import ServiceRecord
 from bujian.regions.models import Regency, Village
 from bujian.residents.tests.factories import ResidentFactory
@@ -90,7 +91,9 @@ def test_a_booth_calls_serves_and_refers_a_resident_to_another_booth(
     assert ServiceRecord.objects.get().outcome == ServiceRecord.Outcome.REFERRED
 
     # Without a reload, Samsat's list shows Rina first: she keeps her original place.
-    expect(samsat_rows).to_have_count(2)
+    # The list polls every POLL_SECONDS, so the change may take a whole interval plus the
+    # answer's time to show (expect's own 5 s timeout is exactly one interval).
+    expect(samsat_rows).to_have_count(2, timeout=(3 * POLL_SECONDS) * 1000)
     expect(samsat_rows.first).to_have_attribute("data-ticket", "B-002")
     expect(samsat_rows.first).to_contain_text("Rina Marlina")
     mobile_page.get_by_test_id("call-next").click()
