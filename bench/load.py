@@ -170,6 +170,10 @@ class DayState:
     done: threading.Event = field(default_factory=threading.Event)
     aborted: str = ""
     progress_at: float = field(default_factory=time.monotonic)
+    # Paced desks (``LoadConfig.issue_rate``): when the load started, and by how many
+    # seconds each issue request left after its scheduled time (0 when on time).
+    started: float = 0.0
+    issue_lag: list[float] = field(default_factory=list)
 
     def issued_tickets(self, uuid: str, tickets: list[tuple[int, list[str]]]) -> None:
         with self.cond:
@@ -222,6 +226,10 @@ class LoadConfig:
     timeout: float = 600.0
     stall_seconds: float = 60.0
     seed: int = 2026
+    # Visit tickets issued per second by all desks together, on a fixed schedule (an
+    # open loop: residents arrive whether or not the server kept up); 0 = each desk
+    # issues the next one as soon as the answer to the last came (a closed loop).
+    issue_rate: float = 0.0
 
 
 @dataclass
@@ -241,12 +249,30 @@ class LoadResult:
     aborted: str
     cpu_before: dict[str, Any]
     cpu_after: dict[str, Any]
+    issue_lag: list[float] = field(default_factory=list)
 
 
-def _desk(client: Client, plan: DayPlan, needs: list[Need], day: DayState) -> None:
+def _desk(
+    client: Client,
+    plan: DayPlan,
+    needs: list[Need],
+    day: DayState,
+    config: LoadConfig,
+    index: int,
+    desks: int,
+) -> None:
     path = f"{QUEUE}/visits/{plan.visit_id}/tickets"
+    # Paced: desk ``index`` of ``desks`` takes every desks-th slot of the schedule.
+    period = desks / config.issue_rate if config.issue_rate > 0 else 0.0
+    next_at = day.started + index / config.issue_rate if period else 0.0
     try:
         for need in needs:
+            if period:
+                delay = next_at - time.perf_counter()
+                if delay > 0 and day.done.wait(delay):
+                    return
+                day.issue_lag.append(max(0.0, -delay))
+                next_at += period
             codes_by_booth = {booth_id: code for booth_id, code in need.services}
             payload = {
                 "resident_id": need.resident_id,
@@ -383,7 +409,16 @@ def run_load(
     for index, c in enumerate(desks):
         threads.append(
             threading.Thread(
-                target=_desk, args=(c, plan, list(plan.needs[index :: len(desks)]), day)
+                target=_desk,
+                args=(
+                    c,
+                    plan,
+                    list(plan.needs[index :: len(desks)]),
+                    day,
+                    config,
+                    index,
+                    len(desks),
+                ),
             )
         )
     for c, b in booths:
@@ -402,6 +437,7 @@ def run_load(
     cpu_before = cpu_probe() if cpu_probe else {}
     cpu0 = time.process_time()
     t_start = time.perf_counter()
+    day.started = t_start
     for recorder in recorders:
         recorder.t0 = t_start
     for thread in [*threads, *board_threads]:
@@ -443,6 +479,7 @@ def run_load(
         aborted=day.aborted,
         cpu_before=cpu_before,
         cpu_after=cpu_after,
+        issue_lag=list(day.issue_lag),
     )
 
 

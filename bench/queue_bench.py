@@ -64,6 +64,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
     parser.add_argument("--idle-ms", type=float, default=500, help="booth wait after a 204")
     parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="offered queue actions per second: the desks issue visit tickets on a fixed "
+        "schedule that gives this many issue + call + finish requests a second (an open "
+        "loop, as residents arrive); 0 (the default) = every client sends its next request "
+        "as soon as the last answer came (a closed loop: the most the server gives)",
+    )
+    parser.add_argument(
         "--solo", type=int, default=50, help="residents served one request at a time afterwards"
     )
     parser.add_argument("--seed", type=int, default=2026)
@@ -210,7 +219,11 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
     profiler = _start_profiler(server.process.pid, name) if args.profile else None
     try:
         config = LoadConfig(
-            host="127.0.0.1", port=server.port, idle_seconds=args.idle_ms / 1000, seed=args.seed
+            host="127.0.0.1",
+            port=server.port,
+            idle_seconds=args.idle_ms / 1000,
+            seed=args.seed,
+            issue_rate=issue_rate(args.rate, plan.ticket_count, len(plan.needs)),
         )
         print(
             f"=== {name}: load: {len(plan.desk_tokens)} desks, {len(plan.booths)} booths, "
@@ -375,6 +388,9 @@ def _report(
             "booth_clients": args.agencies,
             "board_clients": args.boards,
             "booth_idle_ms_after_204": args.idle_ms,
+            "load": f"paced, {args.rate:g} queue actions/s offered"
+            if args.rate > 0
+            else "closed loop",
             "booth_tickets_planned": plan_tickets,
             "board_endpoint": result.board_path,
             "cache_dir": str(args.cache_dir or OUT),
@@ -429,6 +445,7 @@ def _report(
             "held_at_two_booths_seen_by_clients": held_twice(result.held),
         },
         "littles_law": _littles_law(args, actions, result.busy_seconds, web_rate),
+        "pacing": _pacing(args, result),
         "floor": floor,
         "profile": profile,
         "web_to_floor_ratio": round(web_rate / floor_rate, 3) if web_rate and floor_rate else None,
@@ -449,6 +466,31 @@ def _report(
             "every_ticket_done": bool(checks["all_done"]),
             "board_304_without_queries": bool(board_queries) and max(board_queries) == 0,
         },
+    }
+
+
+def issue_rate(actions_per_s: float, booth_tickets: int, residents: int) -> float:
+    """Visit tickets a second that give ``actions_per_s`` queue actions a second: each
+    visit ticket is one issue, then a call and a finish per booth ticket."""
+    if actions_per_s <= 0 or residents == 0:
+        return 0.0
+    return actions_per_s / (1 + 2 * booth_tickets / residents)
+
+
+def _pacing(args: argparse.Namespace, result: LoadResult) -> dict[str, Any] | None:
+    """Whether the server kept up with a paced load: how late the desks' requests left
+    (a desk sends when its last answer came and its slot is due, so a server that falls
+    behind shows here, not only in the latencies)."""
+    if args.rate <= 0:
+        return None
+    lags = sorted(result.issue_lag)
+    late = [lag for lag in lags if lag > TARGET_P95_MS / 1000]
+    return {
+        "offered_actions_per_s": args.rate,
+        "issues": len(lags),
+        "issue_lag_p95_ms": round(1000 * lags[int(0.95 * (len(lags) - 1))], 1) if lags else None,
+        "issue_lag_max_ms": round(1000 * lags[-1], 1) if lags else None,
+        "issues_later_than_50_ms": len(late),
     }
 
 
@@ -519,12 +561,26 @@ def _print_summary(report: dict[str, Any]) -> None:
         f"(per request of any kind {cpu.get('server_cpu_ms_per_request')} ms)"
     )
     law = report["littles_law"]
-    print(
-        f"Little's law: {law['closed_loop_clients']} clients without think time, "
-        f"{law['requests_in_flight_measured']} requests in flight on average (rate x mean "
-        f"latency {law['mean_latency_ms']} ms); a p95 <= {TARGET_P95_MS:.0f} ms at this load "
-        f"needs >= {law['actions_per_s_needed_for_p95_target']} actions/s"
-    )
+    if report.get("pacing"):
+        print(
+            f"Little's law: {law['requests_in_flight_measured']} requests in flight on average "
+            f"(rate x mean latency {law['mean_latency_ms']} ms)"
+        )
+    else:
+        print(
+            f"Little's law: {law['closed_loop_clients']} clients without think time, "
+            f"{law['requests_in_flight_measured']} requests in flight on average (rate x mean "
+            f"latency {law['mean_latency_ms']} ms); a p95 <= {TARGET_P95_MS:.0f} ms at this "
+            f"load needs >= {law['actions_per_s_needed_for_p95_target']} actions/s"
+        )
+    pacing = report.get("pacing")
+    if pacing:
+        print(
+            f"paced: {pacing['offered_actions_per_s']:g} actions/s offered; issue requests "
+            f"left late by p95 {pacing['issue_lag_p95_ms']} ms, at most "
+            f"{pacing['issue_lag_max_ms']} ms ({pacing['issues_later_than_50_ms']} of "
+            f"{pacing['issues']} later than 50 ms)"
+        )
     errors = report["errors"]
     print(
         f"errors: {errors['total']} (5xx {errors['server_5xx']}, database is locked "
