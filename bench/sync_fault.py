@@ -493,7 +493,10 @@ def kill_runs(
     """Odd runs: the kill comes after a delay uniform over [0, D]. On a loaded machine
     most of those land in Django's start or before the first answer, so even runs
     kill mid-push for sure: once central has taken one of the push's batches (and a
-    random 0-0.5 s later); the central restart waits at most 0.05 s."""
+    random 0 to D/4 later: a quarter of a whole round's push, Django's start
+    included, is about the rest of its batches; a fixed 0.5 s, used until the
+    seventh session, let two kills in three on a fast machine land after the push had
+    finished); the central restart waits at most 0.05 s."""
     for run in range(1, args.runs + 1):
         if args.simulate_every and run % args.simulate_every == 0:
             node.simulate(residents=args.round_residents, walk_ins=0, seed=1000 + run)
@@ -506,8 +509,8 @@ def kill_runs(
         else:
             how = "mid-push"
             while process.poll() is None and central_batch_count(central) == before:
-                time.sleep(0.05)
-            time.sleep(rng.uniform(0.0, 0.5))
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, duration / 4))
         delay = time.monotonic() - started
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGKILL)
