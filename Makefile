@@ -13,9 +13,16 @@ MANAGE := $(BIN)/python manage.py
 I18N_IGNORE := --ignore=.venv --ignore=var --ignore=build
 
 PORT ?= 8000
-# gunicorn: 2 x cores + 1 processes of 2 threads (bench/README.md, "Server settings").
+# gunicorn (bench/README.md, "Server settings"): on SQLite (the default, and the field
+# node) 6 processes of one thread: the write lock's holder never shares its GIL; on
+# PostgreSQL (DATABASE_URL set) 2 x cores + 1 processes of 2 threads.
+ifeq ($(strip $(DATABASE_URL)),)
+WEB_WORKERS ?= 6
+WEB_THREADS ?= 1
+else
 WEB_WORKERS ?= 5
 WEB_THREADS ?= 2
+endif
 TEST_PROCESSES ?= 2
 HOST ?= 127.0.0.1
 

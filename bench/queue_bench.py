@@ -36,13 +36,12 @@ from bench.profile import summarize
 from bench.server import (
     BIN,
     ROOT,
-    THREADS,
-    WORKERS,
     all_processes_cpu,
     machine_cpu,
     manage,
     postgres_pids,
     process_cpu,
+    shape,
     start_server,
 )
 from bench.stats import ACTIONS, by_endpoint, latency, throughput
@@ -60,8 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--agencies", type=int, default=40, help="booths, one per agency")
     parser.add_argument("--desks", type=int, default=10)
     parser.add_argument("--boards", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn worker processes (default: SQLite 6, PostgreSQL 5)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per gunicorn worker (default: SQLite 1, PostgreSQL 2)"
+    )
     parser.add_argument("--idle-ms", type=float, default=500, help="booth wait after a 204")
     parser.add_argument(
         "--rate",
@@ -199,6 +202,9 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
     setup_seconds = time.perf_counter() - started
     plan = load_plan(plan_file, seed=args.seed)
 
+    # This database's server shape unless given (the report reads it from args).
+    workers, threads = shape(name, args.workers, args.threads)
+    args = argparse.Namespace(**{**vars(args), "workers": workers, "threads": threads})
     app = "bujian.wsgi:application" if args.no_count_queries else "bench.wsgi:application"
     log_path = OUT / f"gunicorn-{name}.log"
     print(

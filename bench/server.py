@@ -16,9 +16,16 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-# As `make run` serves the app (WEB_WORKERS, WEB_THREADS in the Makefile).
-WORKERS = 5
-THREADS = 2
+# As `make run` serves the app (WEB_WORKERS, WEB_THREADS in the Makefile): on SQLite
+# (the default database and the field node) 6 processes of one thread each, on
+# PostgreSQL (central) 5 processes of 2 threads. bench/README.md, "Server settings".
+SHAPES = {"sqlite": (6, 1), "postgres": (5, 2)}
+
+
+def shape(database: str, workers: int | None = None, threads: int | None = None) -> tuple[int, int]:
+    """(worker processes, threads each) for a database, unless given."""
+    default_workers, default_threads = SHAPES[database]
+    return workers or default_workers, threads or default_threads
 
 
 def free_port() -> int:

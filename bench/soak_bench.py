@@ -71,7 +71,7 @@ from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.load import QUEUE, Client, DayState, Recorder, Sample
 from bench.plan import Booth, DayPlan, Need, load_plan
 from bench.queue_bench import OUT, CpuProbe, app_env
-from bench.server import THREADS, WORKERS, manage, start_server
+from bench.server import manage, shape, start_server
 from bench.stats import by_endpoint, latency, percentile
 
 # How many agencies a resident needs, with the visit-day simulation's weights.
@@ -944,8 +944,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stay-minutes", type=float, default=defaults.stay_minutes)
     parser.add_argument("--desks", type=int, default=4)
     parser.add_argument("--phone-workers", type=int, default=48)
-    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=THREADS, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn worker processes (default: SQLite 6, PostgreSQL 5)"
+    )
+    parser.add_argument(
+        "--threads", type=int, help="threads per gunicorn worker (default: SQLite 1, PostgreSQL 2)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--postgres-url",
@@ -969,6 +973,9 @@ def peak_from(args: argparse.Namespace) -> Peak:
 
 def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
     name = target.name
+    # This database's server shape unless given (the report reads it from args).
+    workers, threads = shape(name, args.workers, args.threads)
+    args = argparse.Namespace(**{**vars(args), "workers": workers, "threads": threads})
     out: Path = args.out
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = peak_from(args)

@@ -62,7 +62,7 @@ from typing import Any
 
 from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.queue_bench import OUT, app_env
-from bench.server import ROOT, THREADS, WORKERS, Server, manage, start_server
+from bench.server import ROOT, Server, manage, shape, start_server
 
 # The push lock's refusal, in English and as the Indonesian catalog words it.
 ALREADY_RUNNING = ("already running", "sedang berjalan")
@@ -213,8 +213,8 @@ class Central:
         self.server = start_server(
             app="bujian.wsgi:application",
             env=self.env,
-            workers=WORKERS,
-            threads=THREADS,
+            workers=shape(self.target.name)[0],
+            threads=shape(self.target.name)[1],
             log_path=self.log,
             ready_path=f"/antrian/papan/{self.visit_id}/state.json",
             access_log=None,

@@ -138,6 +138,11 @@ if DATABASE_URL:
             "min_size": env_int("BUJIAN_DB_POOL_MIN", default=2),
             "max_size": env_int("BUJIAN_DB_POOL_MAX", default=10),
         }
+        # Statements run the fifth time on a connection are prepared (parsed and planned
+        # once). Only cursors that bind on the server prepare: the queue's hand-written
+        # SQL (core.sql.statement_cursor) and the sync's bulk statements; the ORM's
+        # cursors bind on the client and never do. Restart the app after a migration.
+        _db["OPTIONS"].setdefault("prepare_threshold", env_int("BUJIAN_DB_PREPARE", default=5))
     DATABASES = {"default": _db}
 else:
     DATABASES = {

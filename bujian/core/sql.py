@@ -138,23 +138,43 @@ class Columns(Generic[M]):
 _CONVERTERS: WeakKeyDictionary[BaseDatabaseWrapper, dict[Columns[Any], Any]] = WeakKeyDictionary()
 
 
+def statement_cursor() -> Any:
+    """A cursor of this thread's connection for the statements built here. On
+    PostgreSQL it binds on the server (Django's own cursors bind on the client, writing
+    every value into the text), so that psycopg prepares a statement once it has run a
+    few times on a connection (``prepare_threshold`` in settings) and PostgreSQL stops
+    parsing and planning it anew on every request. It is wrapped as Django wraps its
+    own, so query logging and ``execute_wrapper`` see every statement."""
+    connection = db()
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # unstubbed
+        ServerBindingCursor,
+    )
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
+
+
 def fetch(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-    with db().cursor() as cursor:
-        cursor.execute(sql, params)  # type: ignore[arg-type]
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
         return list(cursor.fetchall())
 
 
 def fetch_one(sql: str, params: Sequence[object]) -> tuple[Any, ...] | None:
-    with db().cursor() as cursor:
-        cursor.execute(sql, params)  # type: ignore[arg-type]
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
 
 
 def execute(sql: str, params: Sequence[object]) -> int:
     """Run a write; the number of rows it changed."""
-    with db().cursor() as cursor:
-        cursor.execute(sql, params)  # type: ignore[arg-type]
+    with statement_cursor() as cursor:
+        cursor.execute(sql, params)
         return int(cursor.rowcount)
 
 
