@@ -20,7 +20,7 @@ from bujian.residents.tests.factories import ResidentFactory
 from bujian.sync import actions, wire
 from bujian.sync.crypto import SyncRefused, open_package, seal_batch
 from bujian.sync.models import FieldNode, SyncConflict
-from bujian.sync.receive import receive_batch
+from bujian.sync.receive import receive_batch, receive_file
 from bujian.visits.models import Visit
 from bujian.visits.tests.factories import VisitFactory
 
@@ -146,6 +146,34 @@ def test_a_damaged_or_foreign_batch_is_refused_and_changes_nothing(
     with pytest.raises(SyncRefused):
         receive_batch(envelope)
     assert Resident.objects.count() == count
+
+
+@pytest.mark.parametrize("damage", ["flip", "cut", "other_node", "garbage"])
+def test_a_push_file_with_one_bad_batch_is_refused_whole_and_writes_nothing(
+    paired: tuple[FieldNode, dict[str, Any]], village: Village, damage: str
+) -> None:
+    """A USB file whose first batch is sound and whose last is damaged, cut short,
+    from another node or not a batch: nothing of it is taken, not even the sound one."""
+    node, _package = paired
+    good = _batch(node, [_new_resident(village)])
+    bad = _batch(node, [_new_resident(village, nik="1701054101900002")])
+    if damage == "flip":
+        bad = bad[:-20] + bytes([bad[-20] ^ 1]) + bad[-19:]
+    elif damage == "cut":
+        bad = bad[: len(bad) // 2]
+    elif damage == "other_node":
+        other = FieldNode.objects.create(visit=node.visit, name="Lain", secret="cd" * 32)
+        bad = _batch(other, [_new_resident(village, nik="1701054101900002")])
+    else:
+        bad = b"\x00\xff not a batch"
+    residents, batches = Resident.objects.count(), node.batches.count()
+    with pytest.raises(SyncRefused):
+        receive_file(good + b"\n\n" + bad)
+    assert Resident.objects.count() == residents
+    assert node.batches.count() == batches
+    # The sound batch alone is taken afterwards: the refusal kept nothing half-done.
+    assert receive_file(good)["created"] == 1
+    assert Resident.objects.count() == residents + 1
 
 
 def test_a_record_before_what_it_points_to_is_refused_then_taken_in_order(
