@@ -72,8 +72,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="offered queue actions per second: the desks issue visit tickets on a fixed "
         "schedule that gives this many issue + call + finish requests a second (an open "
-        "loop, as residents arrive); 0 (the default) = every client sends its next request "
-        "as soon as the last answer came (a closed loop: the most the server gives)",
+        "loop, as residents arrive); 0 = every client sends its next request as soon as the "
+        "last answer came (a closed loop: the most the server gives). Without --rate, a "
+        "closed-loop day and then a day paced at --target-rate run on each database",
+    )
+    parser.add_argument(
+        "--target-rate",
+        type=float,
+        default=TARGET_ACTIONS_PER_S,
+        help="the paced day's rate when --rate is not given (0: the closed-loop day only)",
     )
     parser.add_argument(
         "--solo", type=int, default=50, help="residents served one request at a time afterwards"
@@ -283,7 +290,8 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
         target=target,
         load_before=load_before,
     )
-    path = OUT / f"queue-{name}-{stamp}.json"
+    load = f"paced{args.rate:g}" if args.rate > 0 else "closed"
+    path = OUT / f"queue-{name}-{load}-{stamp}.json"
     path.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     _print_summary(report)
     print(f"Written: {path.relative_to(ROOT)}", flush=True)
@@ -642,7 +650,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.db in {"postgres", "both"}:
         targets.append(PostgresTarget(args.postgres_url))
     for target in targets:
+        if args.rate > 0 or args.target_rate <= 0:
+            run_one(target, args)
+            continue
+        # The most the server gives (closed loop), then the target's own load: residents
+        # arriving at the target rate (paced), where its latency target is judged.
         run_one(target, args)
+        print(f"\n=== {target.name}: the same day paced at {args.target_rate:g} actions/s")
+        run_one(
+            target, argparse.Namespace(**{**vars(args), "rate": args.target_rate, "no_floor": True})
+        )
     return 0
 
 
