@@ -125,23 +125,26 @@ def test_a_new_record_is_taken_once_and_a_replayed_batch_is_a_no_op(
     assert Resident.objects.count() == count
 
 
+def _damaged(node: FieldNode, records: list[dict[str, Any]], damage: str) -> bytes:
+    """A batch of ``records`` for ``node`` with one bit flipped, cut in half, sealed by
+    another node under this one's name, or not a batch at all."""
+    envelope = _batch(node, records)
+    if damage == "flip":
+        return envelope[:-20] + bytes([envelope[-20] ^ 1]) + envelope[-19:]
+    if damage == "cut":
+        return envelope[: len(envelope) // 2]
+    if damage == "other_node":
+        other = FieldNode.objects.create(visit=node.visit, name="Lain", secret="ab" * 32)
+        return _batch(other, records).replace(str(other.uuid).encode(), str(node.uuid).encode(), 1)
+    return b"not a batch at all"
+
+
 @pytest.mark.parametrize("damage", ["flip", "cut", "other_node", "garbage"])
 def test_a_damaged_or_foreign_batch_is_refused_and_changes_nothing(
     paired: tuple[FieldNode, dict[str, Any]], village: Village, budi: User, damage: str
 ) -> None:
     node, _package = paired
-    envelope = _batch(node, [_new_resident(village)])
-    if damage == "flip":
-        envelope = envelope[:-20] + bytes([envelope[-20] ^ 1]) + envelope[-19:]
-    elif damage == "cut":
-        envelope = envelope[: len(envelope) // 2]
-    elif damage == "other_node":
-        other = FieldNode.objects.create(visit=node.visit, name="Lain", secret="ab" * 32)
-        envelope = _batch(other, [_new_resident(village)]).replace(
-            str(other.uuid).encode(), str(node.uuid).encode(), 1
-        )
-    else:
-        envelope = b"not a batch at all"
+    envelope = _damaged(node, [_new_resident(village)], damage)
     count = Resident.objects.count()
     with pytest.raises(SyncRefused):
         receive_batch(envelope)
@@ -156,16 +159,7 @@ def test_a_push_file_with_one_bad_batch_is_refused_whole_and_writes_nothing(
     from another node or not a batch: nothing of it is taken, not even the sound one."""
     node, _package = paired
     good = _batch(node, [_new_resident(village)])
-    bad = _batch(node, [_new_resident(village, nik="1701054101900002")])
-    if damage == "flip":
-        bad = bad[:-20] + bytes([bad[-20] ^ 1]) + bad[-19:]
-    elif damage == "cut":
-        bad = bad[: len(bad) // 2]
-    elif damage == "other_node":
-        other = FieldNode.objects.create(visit=node.visit, name="Lain", secret="cd" * 32)
-        bad = _batch(other, [_new_resident(village, nik="1701054101900002")])
-    else:
-        bad = b"\x00\xff not a batch"
+    bad = _damaged(node, [_new_resident(village, nik="1701054101900002")], damage)
     residents, batches = Resident.objects.count(), node.batches.count()
     with pytest.raises(SyncRefused):
         receive_file(good + b"\n\n" + bad)
