@@ -16,12 +16,17 @@ PORT ?= 8000
 # gunicorn (bench/README.md, "Server settings"): on SQLite (the default, and the field
 # node) 6 processes of one thread: the write lock's holder never shares its GIL; on
 # PostgreSQL (DATABASE_URL set) 2 x cores + 1 processes of 2 threads.
+# On SQLite a process also holds at most 12 connections (gunicorn's
+# --worker-connections), so the clients' keep-alive connections spread over all 6
+# instead of piling on one that then sets the pace for everyone.
 ifeq ($(strip $(DATABASE_URL)),)
 WEB_WORKERS ?= 6
 WEB_THREADS ?= 1
+WEB_CONNECTIONS ?= 12
 else
 WEB_WORKERS ?= 5
 WEB_THREADS ?= 2
+WEB_CONNECTIONS ?= 1000
 endif
 TEST_PROCESSES ?= 2
 HOST ?= 127.0.0.1
@@ -66,7 +71,7 @@ node: $(STAMP) compiled-messages | var
 	$(NODE_ENV) $(MANAGE) db_worker & worker=$$!; \
 	$(NODE_ENV) $(MANAGE) node_push --every 300 & pusher=$$!; \
 	trap 'kill $$worker $$pusher 2>/dev/null' EXIT INT TERM; \
-	$(NODE_ENV) $(BIN)/gunicorn bujian.wsgi --bind 0.0.0.0:$(PORT) --workers $(WEB_WORKERS) --threads $(WEB_THREADS)
+	$(NODE_ENV) $(BIN)/gunicorn bujian.wsgi --bind 0.0.0.0:$(PORT) --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --worker-connections $(WEB_CONNECTIONS)
 
 # An empty node database for the next visit; refuses while records still wait.
 node-reset: $(STAMP)
@@ -83,7 +88,7 @@ run: $(STAMP) compiled-messages | var
 	@# The background worker (Excel imports) runs beside the web server and stops with it.
 	$(MANAGE) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --access-logfile -
+	$(BIN)/gunicorn bujian.wsgi --bind $(HOST):$(PORT) --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --worker-connections $(WEB_CONNECTIONS) --access-logfile -
 
 # DATABASE_URL, when set, reaches pytest through the environment (settings read it).
 # Two processes (pytest-xdist): the suite takes about half the time on two cores.

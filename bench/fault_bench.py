@@ -39,7 +39,7 @@ from bench.checks import check_day
 from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.plan import DayPlan, load_plan
 from bench.queue_bench import OUT, app_env
-from bench.server import Server, manage, shape, start_server
+from bench.server import CONNECTIONS, Server, manage, shape, start_server
 
 QUEUE = "/api/v1/queue"
 
@@ -202,6 +202,7 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
 
     def start() -> Server:
         return start_server(
+            worker_connections=CONNECTIONS[name],
             app="bujian.wsgi:application",
             env=env,
             workers=shape(name)[0],

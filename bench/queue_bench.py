@@ -35,6 +35,7 @@ from bench.plan import load_plan
 from bench.profile import summarize
 from bench.server import (
     BIN,
+    CONNECTIONS,
     ROOT,
     all_processes_cpu,
     machine_cpu,
@@ -219,6 +220,7 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     server = start_server(
+        worker_connections=CONNECTIONS[name],
         app=app,
         env=env,
         workers=args.workers,

@@ -20,6 +20,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # (the default database and the field node) 6 processes of one thread each, on
 # PostgreSQL (central) 5 processes of 2 threads. bench/README.md, "Server settings".
 SHAPES = {"sqlite": (6, 1), "postgres": (5, 2)}
+# Connections a process holds at most (gunicorn's --worker-connections, WEB_CONNECTIONS):
+# on SQLite 12, so keep-alive connections spread over every process (bench/README.md).
+CONNECTIONS = {"sqlite": 12, "postgres": 1000}
 
 
 def shape(database: str, workers: int | None = None, threads: int | None = None) -> tuple[int, int]:
@@ -77,6 +80,7 @@ def start_server(
     log_path: Path,
     ready_path: str,
     access_log: Path | None,
+    worker_connections: int = 1000,
 ) -> Server:
     """gunicorn as ``make run`` starts it (gthread workers), on a free port; returns
     once ``ready_path`` answers 200."""
@@ -94,6 +98,8 @@ def start_server(
             str(threads),
             "--worker-class",
             "gthread",
+            "--worker-connections",
+            str(worker_connections),
             "--log-level",
             "warning",
             *(["--access-logfile", str(access_log)] if access_log else []),
