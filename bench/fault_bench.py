@@ -39,7 +39,7 @@ from bench.checks import check_day
 from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.plan import DayPlan, load_plan
 from bench.queue_bench import OUT, app_env
-from bench.server import CONNECTIONS, Server, manage, shape, start_server
+from bench.server import Server, manage, start_server
 
 QUEUE = "/api/v1/queue"
 
@@ -202,11 +202,9 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
 
     def start() -> Server:
         return start_server(
-            worker_connections=CONNECTIONS[name],
             app="bujian.wsgi:application",
             env=env,
-            workers=shape(name)[0],
-            threads=shape(name)[1],
+            database=name,
             log_path=OUT / f"gunicorn-fault-{name}.log",
             ready_path=f"/antrian/papan/{plan.visit_id}/state.json",
             access_log=None,

@@ -35,7 +35,6 @@ from bench.plan import load_plan
 from bench.profile import summarize
 from bench.server import (
     BIN,
-    CONNECTIONS,
     ROOT,
     all_processes_cpu,
     machine_cpu,
@@ -220,7 +219,7 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     server = start_server(
-        worker_connections=CONNECTIONS[name],
+        database=name,
         app=app,
         env=env,
         workers=args.workers,

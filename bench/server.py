@@ -19,15 +19,15 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # As `make run` serves the app (WEB_WORKERS, WEB_THREADS in the Makefile): on SQLite
 # (the default database and the field node) 6 processes of one thread each, on
 # PostgreSQL (central) 5 processes of 2 threads. bench/README.md, "Server settings".
-SHAPES = {"sqlite": (6, 1), "postgres": (5, 2)}
-# Connections a process holds at most (gunicorn's --worker-connections, WEB_CONNECTIONS):
-# on SQLite 12, so keep-alive connections spread over every process (bench/README.md).
-CONNECTIONS = {"sqlite": 12, "postgres": 1000}
+# The third number: connections a process holds at most (gunicorn's
+# --worker-connections, WEB_CONNECTIONS): on SQLite 12, so keep-alive connections spread
+# over every process (bench/README.md).
+SHAPES = {"sqlite": (6, 1, 12), "postgres": (5, 2, 1000)}
 
 
 def shape(database: str, workers: int | None = None, threads: int | None = None) -> tuple[int, int]:
     """(worker processes, threads each) for a database, unless given."""
-    default_workers, default_threads = SHAPES[database]
+    default_workers, default_threads, _connections = SHAPES[database]
     return workers or default_workers, threads or default_threads
 
 
@@ -75,15 +75,18 @@ def start_server(
     *,
     app: str,
     env: dict[str, str],
-    workers: int,
-    threads: int,
+    database: str,
     log_path: Path,
     ready_path: str,
     access_log: Path | None,
-    worker_connections: int = 1000,
+    workers: int | None = None,
+    threads: int | None = None,
 ) -> Server:
-    """gunicorn as ``make run`` starts it (gthread workers), on a free port; returns
+    """gunicorn as ``make run`` starts it for ``database`` (gthread workers, the
+    database's shape unless ``workers``/``threads`` are given), on a free port; returns
     once ``ready_path`` answers 200."""
+    workers, threads = shape(database, workers, threads)
+    worker_connections = SHAPES[database][2]
     port = free_port()
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 -- the venv's gunicorn, fixed arguments

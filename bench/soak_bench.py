@@ -71,7 +71,7 @@ from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.load import QUEUE, Client, DayState, Recorder, Sample
 from bench.plan import Booth, DayPlan, Need, load_plan
 from bench.queue_bench import OUT, CpuProbe, app_env
-from bench.server import CONNECTIONS, manage, shape, start_server
+from bench.server import manage, shape, start_server
 from bench.stats import by_endpoint, latency, percentile
 
 # How many agencies a resident needs, with the visit-day simulation's weights.
@@ -1021,9 +1021,9 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
         flush=True,
     )
     server = start_server(
-        worker_connections=CONNECTIONS[name],
         app="bujian.wsgi:application",
         env=env,
+        database=name,
         workers=args.workers,
         threads=args.threads,
         log_path=log_path,

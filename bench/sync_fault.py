@@ -62,7 +62,7 @@ from typing import Any
 
 from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.queue_bench import OUT, app_env
-from bench.server import CONNECTIONS, ROOT, Server, manage, shape, start_server
+from bench.server import ROOT, Server, manage, start_server
 
 # The push lock's refusal, in English and as the Indonesian catalog words it.
 ALREADY_RUNNING = ("already running", "sedang berjalan")
@@ -211,11 +211,9 @@ class Central:
 
     def start(self) -> None:
         self.server = start_server(
-            worker_connections=CONNECTIONS[self.target.name],
             app="bujian.wsgi:application",
             env=self.env,
-            workers=shape(self.target.name)[0],
-            threads=shape(self.target.name)[1],
+            database=self.target.name,
             log_path=self.log,
             ready_path=f"/antrian/papan/{self.visit_id}/state.json",
             access_log=None,

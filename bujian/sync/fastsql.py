@@ -317,8 +317,6 @@ def select_by_uuids(
     quote = connection.ops.quote_name
     to_db = _uuid_param(connection)
     wanted = sorted({canonical_uuid(u) for u in uuids})
-    select = ", ".join([quote("uuid"), *(quote(c) for c in columns)])
-    extra = f" AND ({where})" if where else ""
     if connection.vendor == "postgresql":
         # One array parameter: a short query psycopg parses once, not 500 placeholders
         # it would parse on every call. Joined as a set, not ``uuid = ANY(array)``:
@@ -338,6 +336,8 @@ def select_by_uuids(
                 for row in cursor.fetchall():
                     yield (canonical_uuid(row[0]), *row[1:])
         return
+    select = ", ".join([quote("uuid"), *(quote(c) for c in columns)])
+    extra = f" AND ({where})" if where else ""
     with connection.cursor() as cursor:
         for chunk in chunks(wanted):
             marks = ", ".join(["%s"] * len(chunk))

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from bujian.visits.models import Visit
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+def _within_limit(upload: UploadedFile) -> UploadedFile:
+    if (upload.size or 0) > MAX_FILE_BYTES:
+        raise forms.ValidationError(_("The file is larger than 256 MB."))
+    return upload
 
 
 class RegisterNodeForm(forms.Form):
@@ -35,18 +42,12 @@ class PairForm(CodeForm):
 class PackageFileForm(CodeForm):
     file = forms.FileField(label=_("Package file (.bjp)"))
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("The file is larger than 256 MB."))
-        return upload
+    def clean_file(self) -> UploadedFile:
+        return _within_limit(self.cleaned_data["file"])
 
 
 class PushFileForm(forms.Form):
     file = forms.FileField(label=_("Push file from the field node (.bjs)"))
 
-    def clean_file(self) -> object:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(_("The file is larger than 256 MB."))
-        return upload
+    def clean_file(self) -> UploadedFile:
+        return _within_limit(self.cleaned_data["file"])

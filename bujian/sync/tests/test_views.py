@@ -6,9 +6,11 @@ import uuid
 from typing import Any
 
 import pytest
+from django import forms as django_forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.utils import override_settings
+from django.utils.datastructures import MultiValueDict
 
 from bujian.accounts.models import User
 from bujian.agencies.models import Agency
@@ -17,7 +19,7 @@ from bujian.queueing.tests.test_actions import make_hall
 from bujian.regions.models import Regency, Village
 from bujian.residents.models import Resident
 from bujian.residents.tests.factories import ResidentFactory
-from bujian.sync import actions
+from bujian.sync import actions, forms
 from bujian.sync.crypto import open_package, seal_batch
 from bujian.sync.models import FieldNode, SyncConflict
 from bujian.visits.models import Visit
@@ -145,3 +147,19 @@ def test_sync_health_command_flags_a_node_with_an_error(visit: Visit, budi: User
     FieldNode.objects.filter(pk=node.pk).update(last_error="Tanda tangan tidak cocok")
     with pytest.raises(CommandError, match="1 field node"):
         call_command("sync_health")
+
+
+@pytest.mark.parametrize("form_class", [forms.PushFileForm, forms.PackageFileForm])
+def test_a_file_over_the_limit_is_refused_with_a_clear_message(
+    form_class: type[django_forms.Form], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forms, "MAX_FILE_BYTES", 10)
+    upload = SimpleUploadedFile("kirim.bjs", b"x" * 11)
+    form = form_class(data={"code": "K7QM-2XHD-9TRA"}, files=MultiValueDict({"file": [upload]}))
+    assert not form.is_valid()
+    assert form.errors["file"] == ["Berkas lebih besar dari 256 MB."]
+    small = form_class(
+        data={"code": "K7QM-2XHD-9TRA"},
+        files=MultiValueDict({"file": [SimpleUploadedFile("a.bjs", b"x" * 10)]}),
+    )
+    assert small.is_valid(), small.errors
