@@ -33,6 +33,7 @@ from bench.floor import run_floor
 from bench.load import LoadConfig, LoadResult, Sample, held_twice, run_load, run_solo
 from bench.plan import load_plan
 from bench.profile import summarize
+from bench.reference_bench import describe, run_reference
 from bench.server import (
     BIN,
     ROOT,
@@ -96,6 +97,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the app's file cache (board versions); default var/bench/cache-<db>",
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the driver-only floor")
+    parser.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the machine's yardstick (bench/reference_bench.py) before each database",
+    )
     parser.add_argument(
         "--no-count-queries",
         action="store_true",
@@ -180,7 +186,9 @@ class CpuProbe:
         }
 
 
-def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
+def run_one(
+    target: Target, args: argparse.Namespace, reference: dict[str, Any] | None = None
+) -> dict[str, Any]:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     name = target.name
     print(f"\n=== {name}: fresh database, migrate, seed", flush=True)
@@ -290,6 +298,7 @@ def run_one(target: Target, args: argparse.Namespace) -> dict[str, Any]:
         app=app,
         target=target,
         load_before=load_before,
+        reference=reference,
     )
     load = f"paced{args.rate:g}" if args.rate > 0 else "closed"
     path = OUT / f"queue-{name}-{load}-{stamp}.json"
@@ -321,6 +330,8 @@ def _start_profiler(pid: int, name: str) -> subprocess.Popen[bytes]:
             str(output),
             "--nonblocking",
             *(["--idle"] if os.environ.get("BENCH_PROFILE_IDLE") else []),
+            # Only threads holding the GIL: where the server's CPU goes, without waits.
+            *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -368,6 +379,7 @@ def _report(
     app: str,
     target: Target,
     load_before: str,
+    reference: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     busy = [s for s in result.samples if s.phase == "busy"]
     actions = [s for s in busy if s.endpoint in ACTIONS]
@@ -462,6 +474,8 @@ def _report(
         "littles_law": _littles_law(args, actions, result.busy_seconds, web_rate),
         "pacing": _pacing(args, result),
         "floor": floor,
+        # The machine's yardstick, measured just before this database's days.
+        "reference": reference,
         "profile": profile,
         "web_to_floor_ratio": round(web_rate / floor_rate, 3) if web_rate and floor_rate else None,
         "targets": {
@@ -636,6 +650,8 @@ def _print_summary(report: dict[str, Any]) -> None:
         print("  innermost frame of our code:")
         for name, share in profile["by_innermost_bujian_frame_pct"][:10]:
             print(f"  {share:5.1f} %  {name}")
+    if report.get("reference"):
+        print(describe(report["reference"]))
     print(
         "targets: "
         + ", ".join(f"{k} {'OK' if v else 'MISSED'}" for k, v in report["targets"].items())
@@ -651,15 +667,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.db in {"postgres", "both"}:
         targets.append(PostgresTarget(args.postgres_url))
     for target in targets:
+        reference = None
+        if not args.no_reference:
+            print(f"\n=== {target.name}: the machine's yardstick (bench/reference_bench.py)")
+            reference = run_reference(target.name, postgres_url=args.postgres_url)
+            print(describe(reference), flush=True)
         if args.rate > 0 or args.target_rate <= 0:
-            run_one(target, args)
+            run_one(target, args, reference)
             continue
         # The most the server gives (closed loop), then the target's own load: residents
         # arriving at the target rate (paced), where its latency target is judged.
-        run_one(target, args)
+        run_one(target, args, reference)
         print(f"\n=== {target.name}: the same day paced at {args.target_rate:g} actions/s")
         run_one(
-            target, argparse.Namespace(**{**vars(args), "rate": args.target_rate, "no_floor": True})
+            target,
+            argparse.Namespace(**{**vars(args), "rate": args.target_rate, "no_floor": True}),
+            reference,
         )
     return 0
 

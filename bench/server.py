@@ -86,7 +86,7 @@ def start_server(
     database's shape unless ``workers``/``threads`` are given), on a free port; returns
     once ``ready_path`` answers 200."""
     workers, threads = shape(database, workers, threads)
-    worker_connections = SHAPES[database][2]
+    worker_connections = int(os.environ.get("BENCH_WORKER_CONNECTIONS") or SHAPES[database][2])
     port = free_port()
     log = log_path.open("wb")
     process = subprocess.Popen(  # noqa: S603 -- the venv's gunicorn, fixed arguments
