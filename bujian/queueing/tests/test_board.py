@@ -19,7 +19,7 @@ from bujian.accounts.models import User
 from bujian.agencies.models import Agency, Service
 from bujian.agencies.tests.factories import ServiceFactory
 from bujian.conftest import client_for
-from bujian.queueing import actions, voice
+from bujian.queueing import actions, queries_board, voice
 from bujian.queueing.models import Ticket
 from bujian.queueing.queries_board import build_board_state
 from bujian.regions.models import Regency, Village
@@ -378,3 +378,94 @@ def test_while_the_queue_moves_the_state_is_built_at_most_once_per_interval(
     with django_assert_num_queries(0):  # the version it was built at: 304
         again = Client().get(state_url(hall), HTTP_IF_NONE_MATCH=later["ETag"])
     assert again.status_code == 304
+
+
+# --- one build for every worker process -----------------------------------------------
+
+
+def other_process() -> None:
+    """What a second worker process knows: none of this one's builds in memory."""
+    queries_board._memo.clear()
+
+
+def test_a_build_of_one_process_serves_the_others_without_a_query(
+    hall: Visit,
+    siti: User,
+    committed: Call,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    committed(actions.call_next, booth=booth(hall, "A"), actor=siti)
+    first = Client().get(state_url(hall))
+    other_process()
+    with django_assert_num_queries(0):
+        elsewhere = Client().get(state_url(hall))
+        page_state = queries_board.current_board(hall.pk).state  # the page's and the API's
+    assert elsewhere.status_code == 200
+    assert elsewhere["ETag"] == first["ETag"]
+    assert elsewhere.content == first.content
+    assert page_state == first.json()
+    current = page_state["booths"][0]["current"]
+    assert current is not None and current["label"] == "A-001"
+
+
+def test_each_zone_has_its_own_shared_build(
+    hall: Visit, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    north = Client().get(state_url(hall, "Utara")).json()
+    south = Client().get(state_url(hall, "Selatan")).json()
+    other_process()
+    with django_assert_num_queries(0):
+        assert Client().get(state_url(hall, "Utara")).json() == north
+        assert Client().get(state_url(hall, "Selatan")).json() == south
+    assert [b["prefix"] for b in north["booths"]] == ["A"]
+    assert [b["prefix"] for b in south["booths"]] == ["B"]
+
+
+def test_a_shared_build_of_an_older_version_is_used_only_within_the_interval(
+    hall: Visit,
+    siti: User,
+    committed: Call,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    settings.BUJIAN_BOARD_REBUILD_MS = 500
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    first = Client().get(state_url(hall))
+    committed(actions.call_next, booth=booth(hall, "A"), actor=siti)
+    other_process()
+    clock[0] += 0.2
+    with django_assert_num_queries(0):  # the other process's build, still recent
+        soon = Client().get(state_url(hall))
+    assert soon["ETag"] == first["ETag"]
+    other_process()
+    clock[0] += 0.4
+    with django_assert_num_queries(4):  # too old for a version that has moved: built
+        later = Client().get(state_url(hall))
+    assert later["ETag"] != first["ETag"]
+    assert later.json()["booths"][0]["current"]["label"] == "A-001"
+
+
+def test_a_damaged_or_future_shared_build_is_built_again(
+    hall: Visit, siti: User, committed: Call, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    Client().get(state_url(hall))
+    shared = queries_board._shared_path((hall.pk, ""))
+    for damage in (b"", b"not json\n{}", b'{"tag": "x"}\n{}'):
+        shared.write_bytes(damage)
+        other_process()
+        with django_assert_num_queries(4):
+            answer = Client().get(state_url(hall))
+        assert answer.status_code == 200
+        assert [b["prefix"] for b in answer.json()["booths"]] == ["A", "B"]
+    # A build stamped ahead of this machine's clock (left from before a restart).
+    built = queries_board._read_shared((hall.pk, ""))
+    assert built is not None
+    ahead = built.json
+    shared.write_bytes(
+        b'{"tag": "%s", "built_at": %f}\n' % (built.tag.encode(), time.monotonic() + 3600) + ahead
+    )
+    other_process()
+    with django_assert_num_queries(4):
+        Client().get(state_url(hall))
