@@ -50,6 +50,10 @@ from bench.stats import ACTIONS, by_endpoint, latency, throughput
 OUT = ROOT / "var" / "bench"
 SECRET_KEY = "bench-only-secret-key-not-for-any-server-0123456789abcdefghijklmnop"  # noqa: S105
 TARGET_ACTIONS_PER_S = 500
+# The paced day offers 1 % more than the target: the sustained rate is measured over the
+# middle 90 % of the day's completions, which puts a server that keeps up with exactly
+# 500 a second anywhere from about 498 to 502; at 505 one that keeps up clears 500.
+PACED_ACTIONS_PER_S = 505
 TARGET_P95_MS = 50.0
 
 
@@ -80,8 +84,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--target-rate",
         type=float,
-        default=TARGET_ACTIONS_PER_S,
-        help="the paced day's rate when --rate is not given (0: the closed-loop day only)",
+        default=PACED_ACTIONS_PER_S,
+        help="the paced day's rate when --rate is not given (0: the closed-loop day only); "
+        f"default {PACED_ACTIONS_PER_S:g}, 1 %% above the target of {TARGET_ACTIONS_PER_S}",
     )
     parser.add_argument(
         "--solo", type=int, default=50, help="residents served one request at a time afterwards"
