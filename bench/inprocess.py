@@ -34,10 +34,10 @@ from typing import Any
 
 from bench.database import PostgresTarget, SqliteTarget, Target
 from bench.plan import DayPlan, load_plan
+from bench.queue_bench import app_env
 from bench.server import ROOT, manage
 
 OUT = ROOT / "var" / "bench"
-SECRET_KEY = "bench-only-secret-key-not-for-any-server-0123456789abcdefghijklmnop"  # noqa: S105
 
 Application = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
     )
     args = parser.parse_args(argv)
+    # Before Django is set up here: it sets the process's time zone to the regency's.
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     OUT.mkdir(parents=True, exist_ok=True)
     directory = OUT / "inprocess"
     directory.mkdir(exist_ok=True)
@@ -167,22 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         else PostgresTarget(args.postgres_url, database="bujian_inprocess")
     )
     target.reset()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "BUJIAN_", "DATABASE_URL"))
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bujian.settings",
-            "DJANGO_DEBUG": "false",
-            "DJANGO_SECRET_KEY": SECRET_KEY,
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "BUJIAN_VAR_DIR": str(directory),
-            "BUJIAN_CACHE_DIR": str(directory / "cache"),
-            **target.app_env(),
-        }
-    )
+    env = app_env(target, directory / "cache", var_dir=directory)
     plan_file = directory / "plan.json"
     residents = args.residents * args.rounds
     manage("migrate", "--noinput", "-v0", env=env)
@@ -197,9 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         env=env,
     )
     plan = load_plan(plan_file, seed=args.seed)
+    os.environ.clear()  # exactly the app's environment, as the servers get it
     os.environ.update(env)
-    for key in [k for k in os.environ if k.startswith("DATABASE_URL") and k not in env]:
-        del os.environ[key]
     from bujian.wsgi import application  # after the environment: settings read it
 
     profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -227,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "residents_per_round": args.residents,
         "rounds": rounds,
         "best": best,
-        "at": dt.datetime.now().isoformat(timespec="seconds"),
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     for name in ("issue", "call-next", "finish"):
         figures = best[name]
@@ -235,7 +221,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.db} {name:10} CPU {figures['cpu_ms_median']:6.3f} ms  "
             f"wall {figures['wall_ms_median']:6.3f} ms  ({figures['count']} requests)"
         )
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = OUT / f"inprocess-{args.db}-{stamp}.json"
     path.write_text(json.dumps(report, indent=1), encoding="utf-8")
     print(f"Written: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")

@@ -121,7 +121,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def app_env(target: Target, cache_dir: Path) -> dict[str, str]:
+def app_env(target: Target, cache_dir: Path, var_dir: Path = OUT) -> dict[str, str]:
+    """The app's environment for ``target``: this one's, without its own DJANGO_*,
+    BUJIAN_* and DATABASE_URL settings, plus the bench's."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -133,7 +135,7 @@ def app_env(target: Target, cache_dir: Path) -> dict[str, str]:
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": SECRET_KEY,
             "DJANGO_LOG_LEVEL": "WARNING",
-            "BUJIAN_VAR_DIR": str(OUT),
+            "BUJIAN_VAR_DIR": str(var_dir),
             "BUJIAN_CACHE_DIR": str(cache_dir),
             "PYTHONDONTWRITEBYTECODE": "1",
         }

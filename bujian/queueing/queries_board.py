@@ -252,8 +252,9 @@ def current_board(visit_id: int, zone: str = "", *, version: int | None = None) 
         and shared.usable(tag, now)
         and (found is None or shared.built_at > found.built_at)
     ):
-        # Another process built it: the visit is still public (it was when built, and
-        # the board version moves with any change), so no query is needed.
+        # Another process built it (the visit was public then); like a build in this
+        # process's memory, it is not checked against the database again until the
+        # rules above outdate it.
         _memo.put(key, shared)
         return shared
     state = build_board_state(public_visit(visit_id), zone=zone, version=version)

@@ -352,17 +352,23 @@ def test_no_voice_clip_for_a_ticket_of_another_visit_or_without_a_voice(
 # --- a busy queue -----------------------------------------------------------------
 
 
+@pytest.fixture
+def clock(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The builds' clock, moved by hand (``clock[0] += seconds``), with the rebuild
+    interval of a busy day (500 ms)."""
+    settings.BUJIAN_BOARD_REBUILD_MS = 500
+    now = [time.monotonic()]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    return now
+
+
 def test_while_the_queue_moves_the_state_is_built_at_most_once_per_interval(
     hall: Visit,
     siti: User,
     committed: Call,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    clock: list[float],
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    settings.BUJIAN_BOARD_REBUILD_MS = 500
-    clock = [time.monotonic()]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     first = Client().get(state_url(hall))
     committed(actions.call_next, booth=booth(hall, "A"), actor=siti)
     clock[0] += 0.2
@@ -425,13 +431,9 @@ def test_a_shared_build_of_an_older_version_is_used_only_within_the_interval(
     hall: Visit,
     siti: User,
     committed: Call,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    clock: list[float],
     django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    settings.BUJIAN_BOARD_REBUILD_MS = 500
-    clock = [time.monotonic()]
-    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     first = Client().get(state_url(hall))
     committed(actions.call_next, booth=booth(hall, "A"), actor=siti)
     other_process()
