@@ -99,8 +99,9 @@ test: $(STAMP) compiled-messages
 # DB=sqlite or DB=postgres for one database; BENCH_ARGS="--residents 200" and so on.
 DB ?= both
 # Each benchmark writes var/bench/<name>*.json; BENCH=queue (or planner, report, fault,
-# soak, sync, reference: the machine's yardstick, which queue also runs) runs one. soak: 10 minutes per database at 10x the expected peak. sync: a
-# 2,000-resident visit pushed from a field node (the fault script: python -m bench.sync_fault).
+# soak, sync, reference: the machine's yardstick, which queue also runs) runs one.
+# soak: 10 minutes per database at 10x the expected peak. sync: a 2,000-resident visit
+# pushed from a field node (the fault script: python -m bench.sync_fault).
 BENCH ?= queue planner report fault soak sync
 bench: $(STAMP)
 	@for name in $(BENCH); do \

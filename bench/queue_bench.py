@@ -38,6 +38,7 @@ from bench.server import (
     BIN,
     ROOT,
     all_processes_cpu,
+    clean_environ,
     machine_cpu,
     manage,
     postgres_pids,
@@ -124,11 +125,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def app_env(target: Target, cache_dir: Path, var_dir: Path = OUT) -> dict[str, str]:
     """The app's environment for ``target``: this one's, without its own DJANGO_*,
     BUJIAN_* and DATABASE_URL settings, plus the bench's."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "BUJIAN_", "DATABASE_URL"))
-    }
+    env = clean_environ()
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "bujian.settings",

@@ -31,7 +31,15 @@ from typing import Any
 import psycopg
 
 from bench.database import PostgresTarget
-from bench.server import ROOT, machine_cpu, postgres_pids, process_cpu, shape, start_server
+from bench.server import (
+    ROOT,
+    clean_environ,
+    machine_cpu,
+    postgres_pids,
+    process_cpu,
+    shape,
+    start_server,
+)
 from bench.stats import percentile
 
 OUT = ROOT / "var" / "bench"
@@ -150,11 +158,7 @@ def run_reference(
         db_env = _prepare_sqlite(directory / "reference.sqlite3")
     else:
         db_env = _prepare_postgres(postgres_url)
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "BUJIAN_", "DATABASE_URL"))
-    }
+    env = clean_environ()
     env.update({"DJANGO_SECRET_KEY": "reference-bench-only", "PYTHONDONTWRITEBYTECODE": "1"})
     env.update(db_env)
     workers, threads = shape(database)

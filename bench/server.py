@@ -31,6 +31,16 @@ def shape(database: str, workers: int | None = None, threads: int | None = None)
     return workers or default_workers, threads or default_threads
 
 
+def clean_environ() -> dict[str, str]:
+    """This process's environment without the app's own settings (DJANGO_*, BUJIAN_*,
+    DATABASE_URL): a bench server gets only the ones the bench gives it."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "BUJIAN_", "DATABASE_URL"))
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

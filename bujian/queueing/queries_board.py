@@ -221,15 +221,16 @@ def _write_shared(key: tuple[int, str], built: BuiltBoard) -> None:
     path = _shared_path(key)
     head = json.dumps({"tag": built.tag, "built_at": built.built_at}).encode()
     aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    with contextlib.suppress(OSError):
+    try:
         try:
             aside.write_bytes(head + b"\n" + built.json)
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True)
             aside.write_bytes(head + b"\n" + built.json)
         os.replace(aside, path)
-    with contextlib.suppress(OSError):
-        aside.unlink(missing_ok=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            aside.unlink(missing_ok=True)  # nothing half-written left behind
 
 
 def current_board(visit_id: int, zone: str = "", *, version: int | None = None) -> BuiltBoard:
